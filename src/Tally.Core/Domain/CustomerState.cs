@@ -1,0 +1,233 @@
+namespace Tally.Core.Domain;
+
+/// <summary>
+/// Everything stored for one customer: the unit the engine decides over and the store serialises on.
+/// Read-only to the engine; only the store mutates it, by applying a committed <see cref="CustomerChanges"/>.
+/// Indexed so that one entity's track costs the same with ten or ten thousand entities.
+/// </summary>
+public sealed class CustomerState
+{
+    private readonly Dictionary<string, Entity> _entities = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BalanceSource> _sources = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _sourcesByFeature = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Feature, string Entity), HashSet<string>> _sourcesByScope = [];
+    private readonly Dictionary<string, RolloverBucket> _rollovers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _rolloversBySource = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CustomerPlan> _plans = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BalanceLock> _locks = new(StringComparer.Ordinal);
+
+    public CustomerState(Customer customer) => Customer = customer;
+
+    public Customer Customer { get; private set; }
+
+    /// <summary>The next sequence number for a new source, rollover or entity of this customer.</summary>
+    public long NextSeq { get; private set; } = 1;
+
+    public IReadOnlyCollection<Entity> Entities => _entities.Values;
+    public IReadOnlyCollection<BalanceSource> Sources => _sources.Values;
+    public IReadOnlyCollection<RolloverBucket> Rollovers => _rollovers.Values;
+    public IReadOnlyCollection<CustomerPlan> Plans => _plans.Values;
+    public IReadOnlyCollection<BalanceLock> Locks => _locks.Values;
+
+    public Entity? FindEntity(string id) => _entities.GetValueOrDefault(id);
+    public BalanceSource? FindSource(string id) => _sources.GetValueOrDefault(id);
+    public RolloverBucket? FindRollover(string id) => _rollovers.GetValueOrDefault(id);
+    public CustomerPlan? FindPlan(string id) => _plans.GetValueOrDefault(id);
+    public BalanceLock? FindLock(string id) => _locks.GetValueOrDefault(id);
+
+    /// <summary>Every source of a feature, customer-level and entity-owned.</summary>
+    public IEnumerable<BalanceSource> SourcesOf(string featureId) =>
+        _sourcesByFeature.TryGetValue(featureId, out var ids) ? ids.Select(id => _sources[id]) : [];
+
+    /// <summary>Sources of a feature owned by exactly this scope (entity id, or null for customer level).</summary>
+    public IEnumerable<BalanceSource> SourcesOf(string featureId, string? entityId) =>
+        _sourcesByScope.TryGetValue((featureId, entityId ?? ""), out var ids) ? ids.Select(id => _sources[id]) : [];
+
+    public IEnumerable<RolloverBucket> RolloversOf(string sourceId) =>
+        _rolloversBySource.TryGetValue(sourceId, out var ids) ? ids.Select(id => _rollovers[id]) : [];
+
+    public void Apply(CustomerChanges changes)
+    {
+        if (changes.Customer is { } c)
+        {
+            Customer = c;
+        }
+        foreach (var e in changes.UpsertEntities)
+        {
+            _entities[e.Id] = e;
+        }
+        foreach (var id in changes.DeleteEntities)
+        {
+            _entities.Remove(id);
+        }
+        foreach (var s in changes.UpsertSources)
+        {
+            UpsertSource(s);
+        }
+        foreach (var id in changes.DeleteSources)
+        {
+            RemoveSource(id);
+        }
+        foreach (var r in changes.UpsertRollovers)
+        {
+            if (_rollovers.TryAdd(r.Id, r))
+            {
+                IndexAdd(_rolloversBySource, r.SourceId, r.Id);
+            }
+            else
+            {
+                _rollovers[r.Id] = r;
+            }
+        }
+        foreach (var id in changes.DeleteRollovers)
+        {
+            RemoveRollover(id);
+        }
+        foreach (var p in changes.UpsertPlans)
+        {
+            _plans[p.Id] = p;
+        }
+        foreach (var id in changes.DeletePlans)
+        {
+            _plans.Remove(id);
+        }
+        foreach (var l in changes.UpsertLocks)
+        {
+            _locks[l.Id] = l;
+        }
+        foreach (var id in changes.DeleteLocks)
+        {
+            _locks.Remove(id);
+        }
+        NextSeq = Math.Max(NextSeq, changes.NextSeq);
+    }
+
+    /// <summary>Loads rows read from storage (no change tracking).</summary>
+    public void Load(IEnumerable<Entity> entities, IEnumerable<BalanceSource> sources, IEnumerable<RolloverBucket> rollovers,
+        IEnumerable<CustomerPlan> plans, IEnumerable<BalanceLock> locks, long nextSeq)
+    {
+        var changes = new CustomerChanges { NextSeq = nextSeq };
+        changes.UpsertEntities.AddRange(entities);
+        changes.UpsertSources.AddRange(sources);
+        changes.UpsertRollovers.AddRange(rollovers);
+        changes.UpsertPlans.AddRange(plans);
+        changes.UpsertLocks.AddRange(locks);
+        Apply(changes);
+        var maxSeq = _sources.Values.Select(s => s.Seq).Concat(_entities.Values.Select(e => e.Seq)).DefaultIfEmpty(0).Max();
+        NextSeq = Math.Max(NextSeq, maxSeq + 1);
+    }
+
+    private void UpsertSource(BalanceSource s)
+    {
+        if (_sources.TryGetValue(s.Id, out var old))
+        {
+            if (old.FeatureId != s.FeatureId || old.EntityId != s.EntityId)
+            {
+                RemoveSource(s.Id);
+            }
+            else
+            {
+                _sources[s.Id] = s;
+                return;
+            }
+        }
+        _sources[s.Id] = s;
+        IndexAdd(_sourcesByFeature, s.FeatureId, s.Id);
+        var key = (s.FeatureId, s.EntityId ?? "");
+        if (!_sourcesByScope.TryGetValue(key, out var set))
+        {
+            _sourcesByScope[key] = set = new HashSet<string>(StringComparer.Ordinal);
+        }
+        set.Add(s.Id);
+    }
+
+    private void RemoveSource(string id)
+    {
+        if (!_sources.Remove(id, out var s))
+        {
+            return;
+        }
+        if (_sourcesByFeature.TryGetValue(s.FeatureId, out var ids))
+        {
+            ids.Remove(id);
+        }
+        if (_sourcesByScope.TryGetValue((s.FeatureId, s.EntityId ?? ""), out var scoped))
+        {
+            scoped.Remove(id);
+        }
+        if (_rolloversBySource.TryGetValue(id, out var rolls))
+        {
+            foreach (var r in rolls.ToList())
+            {
+                _rollovers.Remove(r);
+            }
+            _rolloversBySource.Remove(id);
+        }
+    }
+
+    private void RemoveRollover(string id)
+    {
+        if (_rollovers.Remove(id, out var r) && _rolloversBySource.TryGetValue(r.SourceId, out var ids))
+        {
+            ids.Remove(id);
+        }
+    }
+
+    private static void IndexAdd<TList>(Dictionary<string, TList> index, string key, string id)
+        where TList : ICollection<string>, new()
+    {
+        if (!index.TryGetValue(key, out var list))
+        {
+            index[key] = list = new TList();
+        }
+        list.Add(id);
+    }
+}
+
+/// <summary>What one unit of work changes for one customer: rows to upsert or delete and ledger rows to append.</summary>
+public sealed class CustomerChanges
+{
+    /// <summary>The customer row when it is new or changed.</summary>
+    public Customer? Customer { get; set; }
+    public bool CustomerIsNew { get; set; }
+    public bool DeleteCustomer { get; set; }
+
+    public List<Entity> UpsertEntities { get; } = [];
+    public List<string> DeleteEntities { get; } = [];
+    public List<BalanceSource> UpsertSources { get; } = [];
+    public List<string> DeleteSources { get; } = [];
+    public List<RolloverBucket> UpsertRollovers { get; } = [];
+    public List<string> DeleteRollovers { get; } = [];
+    public List<CustomerPlan> UpsertPlans { get; } = [];
+    public List<string> DeletePlans { get; } = [];
+    public List<BalanceLock> UpsertLocks { get; } = [];
+    public List<string> DeleteLocks { get; } = [];
+    public List<LedgerEvent> Events { get; } = [];
+    public long NextSeq { get; set; }
+
+    public bool IsEmpty =>
+        Customer is null && !DeleteCustomer && UpsertEntities.Count == 0 && DeleteEntities.Count == 0
+        && UpsertSources.Count == 0 && DeleteSources.Count == 0 && UpsertRollovers.Count == 0
+        && DeleteRollovers.Count == 0 && UpsertPlans.Count == 0 && DeletePlans.Count == 0
+        && UpsertLocks.Count == 0 && DeleteLocks.Count == 0 && Events.Count == 0;
+}
+
+public enum LockStatus
+{
+    Pending,
+    Confirmed,
+    Released,
+}
+
+/// <summary>A reservation made by check/track with a lock, with the per-source provenance needed to unwind it.</summary>
+public sealed record BalanceLock
+{
+    public required string Id { get; init; }
+    public required string FeatureId { get; init; }
+    public string? EntityId { get; init; }
+    public decimal Value { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public LockStatus Status { get; init; } = LockStatus.Pending;
+    public IReadOnlyList<SourceDelta> Deltas { get; init; } = [];
+    public DateTimeOffset CreatedAt { get; init; }
+}

@@ -1,0 +1,57 @@
+namespace Tally.Core.Domain;
+
+public sealed record Customer
+{
+    public required string Id { get; init; }
+    public string? Name { get; init; }
+    public string? Email { get; init; }
+    public string? Fingerprint { get; init; }
+    public string? StripeId { get; init; }
+    public string MetadataJson { get; init; } = "{}";
+    public string BillingControlsJson { get; init; } = "{}";
+    public bool SendEmailReceipts { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>A sandbox test clock: when set, this customer's "now".</summary>
+    public DateTimeOffset? TestClock { get; init; }
+
+    /// <summary>Insertion order across the tenant, used for stable cursor pagination.</summary>
+    public long Seq { get; init; }
+}
+
+public sealed record Entity
+{
+    public required string Id { get; init; }
+    public required string FeatureId { get; init; }
+    public string? Name { get; init; }
+    public string BillingControlsJson { get; init; } = "{}";
+    public DateTimeOffset CreatedAt { get; init; }
+    public long Seq { get; init; }
+}
+
+public enum AttachmentStatus
+{
+    Active,
+    Scheduled,
+}
+
+/// <summary>A plan attached to a customer (or to one of its entities).</summary>
+public sealed record CustomerPlan
+{
+    public required string Id { get; init; }
+    public required string PlanId { get; init; }
+    public int PlanVersion { get; init; } = 1;
+    public string? EntityId { get; init; }
+    public string? Group { get; init; }
+    public bool AddOn { get; init; }
+    public bool AutoEnable { get; init; }
+    public bool Recurring { get; init; }
+    public AttachmentStatus Status { get; init; } = AttachmentStatus.Active;
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? CurrentPeriodStart { get; init; }
+    public DateTimeOffset? CurrentPeriodEnd { get; init; }
+    public decimal Quantity { get; init; } = 1;
+
+    /// <summary>Prepaid quantities chosen at attach time, per feature.</summary>
+    public IReadOnlyDictionary<string, decimal> Options { get; init; } = new Dictionary<string, decimal>();
+}

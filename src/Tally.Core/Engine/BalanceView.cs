@@ -1,0 +1,122 @@
+using Tally.Core.Domain;
+
+namespace Tally.Core.Engine;
+
+public sealed record BreakdownItem(
+    BalanceSource Source,
+    decimal IncludedGrant,
+    decimal PrepaidGrant,
+    decimal Remaining,
+    decimal Usage);
+
+public sealed record RolloverView(decimal Granted, decimal Balance, DateTimeOffset? ExpiresAt);
+
+/// <summary>The wire "balance": sums over a feature's live sources as seen by one subject.</summary>
+public sealed record BalanceSummary(
+    string FeatureId,
+    decimal Granted,
+    decimal Remaining,
+    decimal Usage,
+    bool Unlimited,
+    bool OverageAllowed,
+    decimal? MaxPurchase,
+    DateTimeOffset? NextResetAt,
+    IReadOnlyList<BreakdownItem> Breakdown,
+    IReadOnlyList<RolloverView> Rollovers);
+
+public sealed record FlagView(BalanceSource Source);
+
+public static class BalanceView
+{
+    /// <summary>
+    /// The sources a subject sees for one feature: an entity sees its own and the customer's shared ones;
+    /// the customer sees everything, entities included. <paramref name="keep"/> keeps sources drained by
+    /// the current request visible in that request's own response.
+    /// </summary>
+    public static IEnumerable<BalanceSource> Visible(Working w, string featureId, string? entityId, DateTimeOffset now,
+        IReadOnlySet<string>? keep = null)
+    {
+        var all = entityId is null
+            ? w.SourcesOf(featureId)
+            : w.SourcesOf(featureId, entityId).Concat(w.SourcesOf(featureId, null));
+        return all.Where(s => !s.IsExpired(now) && (!s.IsDrained || (keep?.Contains(s.Id) ?? false)));
+    }
+
+    public static BalanceSummary? For(Working w, Catalog catalog, string featureId, string? entityId, DateTimeOffset now,
+        IReadOnlySet<string>? keep = null)
+    {
+        var feature = catalog.Feature(featureId);
+        if (feature is null || feature.Type == FeatureType.Boolean)
+        {
+            return null;
+        }
+        var sources = Visible(w, featureId, entityId, now, keep)
+            .OrderBy(s => s.EntityId is null ? 0 : 1).ThenBy(s => s.EntityId, StringComparer.Ordinal)
+            .ThenBy(s => s.Seq).ToList();
+        return sources.Count == 0 ? null : Summarize(w, featureId, sources, now);
+    }
+
+    public static BalanceSummary Summarize(Working w, string featureId, IReadOnlyList<BalanceSource> sources, DateTimeOffset now)
+    {
+        var breakdown = new List<BreakdownItem>(sources.Count);
+        var rollovers = new List<RolloverView>();
+        decimal granted = 0, remaining = 0, usage = 0;
+        bool unlimited = false, overage = false, uncapped = false;
+        decimal maxPurchase = 0;
+        DateTimeOffset? next = null;
+        foreach (var s in sources)
+        {
+            var itemRemaining = s.Unlimited ? 0 : Math.Max(0m, s.Balance);
+            breakdown.Add(new BreakdownItem(s, s.IncludedGrant + s.Adjustment, s.PrepaidGrant, itemRemaining, s.Usage));
+            granted += s.Granted;
+            remaining += itemRemaining;
+            usage += s.Usage;
+            unlimited |= s.Unlimited;
+            if (s.UsageAllowed)
+            {
+                overage = true;
+                if (s.MaxPurchase is { } m) maxPurchase += m;
+                else uncapped = true;
+            }
+            if (s.NextResetAt is { } n && (next is null || n < next))
+            {
+                next = n;
+            }
+            foreach (var r in w.RolloversOf(s.Id))
+            {
+                if (r.ExpiresAt is { } e && e <= now) continue;
+                rollovers.Add(new RolloverView(r.Granted, r.Balance, r.ExpiresAt));
+                granted += r.Granted;
+                remaining += r.Balance;
+                usage += r.Granted - r.Balance;
+            }
+        }
+        if (unlimited)
+        {
+            return new BalanceSummary(featureId, 0, 0, usage, true, false, null, null, breakdown, rollovers);
+        }
+        return new BalanceSummary(featureId, granted, remaining, usage, false, overage,
+            overage && !uncapped ? maxPurchase : null, next, breakdown, rollovers);
+    }
+
+    /// <summary>Boolean features the subject has, as flags.</summary>
+    public static IEnumerable<BalanceSource> Flags(Working w, Catalog catalog, string? entityId, DateTimeOffset now)
+    {
+        foreach (var f in catalog.Features)
+        {
+            if (f.Type != FeatureType.Boolean) continue;
+            var s = Visible(w, f.Id, entityId, now).OrderBy(x => x.Seq).FirstOrDefault();
+            if (s is not null) yield return s;
+        }
+    }
+
+    /// <summary>Every non-boolean feature the subject has a live source of.</summary>
+    public static IEnumerable<BalanceSummary> All(Working w, Catalog catalog, string? entityId, DateTimeOffset now)
+    {
+        foreach (var f in catalog.Features.OrderBy(f => f.CreatedAt).ThenBy(f => f.Id, StringComparer.Ordinal))
+        {
+            if (f.Type == FeatureType.Boolean) continue;
+            if (For(w, catalog, f.Id, entityId, now) is { } b) yield return b;
+        }
+    }
+}

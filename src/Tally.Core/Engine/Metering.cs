@@ -1,0 +1,198 @@
+using Tally.Core.Domain;
+
+namespace Tally.Core.Engine;
+
+public sealed record TrackCommand
+{
+    /// <summary>The features to charge: one for feature_id, every listing feature for event_name.</summary>
+    public required IReadOnlyList<Feature> Features { get; init; }
+    public required string EventName { get; init; }
+    public bool ByEventName { get; init; }
+    public string? EntityId { get; init; }
+    public decimal Value { get; init; } = 1;
+    public OverageBehavior Behavior { get; init; } = OverageBehavior.Cap;
+    public string PropertiesJson { get; init; } = "{}";
+    public required DateTimeOffset Timestamp { get; init; }
+    public string? IdempotencyKey { get; init; }
+    public required string EventId { get; init; }
+}
+
+public enum TrackStatus
+{
+    Applied,
+    InsufficientBalance,
+}
+
+public sealed record TrackOutcome(
+    TrackStatus Status,
+    IReadOnlyList<FeatureDeduction> Deductions,
+    LedgerEvent? Event,
+    string? ShortFeatureId)
+{
+    public IReadOnlySet<string> TouchedSources { get; init; } = new HashSet<string>();
+}
+
+public sealed record CheckOutcome(
+    bool Allowed,
+    string FeatureId,
+    decimal RequiredBalance,
+    BalanceSummary? Balance,
+    BalanceSource? Flag,
+    TrackOutcome? Consumed);
+
+/// <summary>Track and check: one deduction, run for real or as a dry run, so they can never disagree.</summary>
+public static class Metering
+{
+    /// <summary>
+    /// Applies a track to the working state. Every feature of an event name is charged in the same unit,
+    /// so under reject either all of them are charged or none.
+    /// </summary>
+    public static TrackOutcome Track(Working w, Catalog catalog, TrackCommand cmd, DateTimeOffset now)
+    {
+        var results = new List<FeatureDeduction>();
+        var deltas = new List<SourceDelta>();
+        foreach (var f in cmd.Features)
+        {
+            if (f.Type == FeatureType.Boolean)
+            {
+                continue;
+            }
+            var candidates = Waterfall.Candidates(w, catalog, f.Id, cmd.EntityId, now);
+            var d = Waterfall.Run(w, catalog, f.Id, candidates, cmd.Value, cmd.Behavior, now);
+            if (!d.Satisfied && cmd.Behavior == OverageBehavior.Reject)
+            {
+                return new TrackOutcome(TrackStatus.InsufficientBalance, results, null, f.Id);
+            }
+            results.Add(d);
+            deltas.AddRange(d.Deltas);
+        }
+        var evt = new LedgerEvent
+        {
+            Id = cmd.EventId,
+            Kind = LedgerKind.Track,
+            CustomerId = w.Customer.Id,
+            EntityId = cmd.EntityId,
+            EventName = cmd.EventName,
+            Value = cmd.Value,
+            PropertiesJson = cmd.PropertiesJson,
+            Timestamp = cmd.Timestamp,
+            IdempotencyKey = cmd.IdempotencyKey,
+            Deltas = deltas,
+        };
+        w.Append(evt);
+        return new TrackOutcome(TrackStatus.Applied, results, evt, null)
+        {
+            TouchedSources = deltas.Select(d => d.SourceId).ToHashSet(StringComparer.Ordinal),
+        };
+    }
+
+    /// <summary>
+    /// The balance a track response shows, and the map of every tracked feature and credit system
+    /// (omitted by the caller when it has fewer than two entries).
+    /// </summary>
+    public static (BalanceSummary? Balance, IReadOnlyList<(string FeatureId, BalanceSummary? Balance)> Map) TrackBalances(
+        Working w, Catalog catalog, TrackCommand cmd, TrackOutcome outcome, DateTimeOffset now)
+    {
+        var keep = outcome.TouchedSources;
+        var map = new List<(string, BalanceSummary?)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in cmd.Features)
+        {
+            if (seen.Add(f.Id)) map.Add((f.Id, BalanceView.For(w, catalog, f.Id, cmd.EntityId, now, keep)));
+            foreach (var cs in catalog.CreditSystemsContaining(f.Id))
+            {
+                if (seen.Add(cs.Id)) map.Add((cs.Id, BalanceView.For(w, catalog, cs.Id, cmd.EntityId, now, keep)));
+            }
+        }
+        if (cmd.Features.Count != 1)
+        {
+            return (cmd.Features.Count == 0 ? null : (cmd.ByEventName && cmd.Features.Count > 1 ? null : map[0].Item2), map);
+        }
+        var feature = cmd.Features[0];
+        BalanceSummary? Lookup(string id) => map.First(m => m.Item1 == id).Item2;
+        var deducted = outcome.Deductions.SelectMany(d => d.Deltas).Where(d => d.Value != 0).ToList();
+        var unlimited = map.FirstOrDefault(m => m.Item2?.Unlimited == true);
+        if (unlimited.Item2 is not null)
+        {
+            return (unlimited.Item2, map);
+        }
+        if (deducted.Count > 0)
+        {
+            var first = deducted.Any(d => d.FeatureId == feature.Id) ? feature.Id : deducted[0].FeatureId;
+            return (Lookup(first), map);
+        }
+        var systems = catalog.CreditSystemsContaining(feature.Id);
+        return (systems.Count > 0 ? Lookup(systems[0].Id) : Lookup(feature.Id), map);
+    }
+
+    /// <summary>
+    /// Decides <c>allowed</c> by a reject-mode dry run of the same waterfall as track; with
+    /// <paramref name="consume"/> the run is applied (send_event) when, and only when, it is allowed.
+    /// </summary>
+    public static CheckOutcome Check(Working w, Catalog catalog, Feature feature, string? entityId, decimal required,
+        DateTimeOffset now, TrackCommand? consume = null)
+    {
+        if (feature.Type == FeatureType.Boolean)
+        {
+            var flag = BalanceView.Visible(w, feature.Id, entityId, now).OrderBy(s => s.Seq).FirstOrDefault();
+            return new CheckOutcome(flag is not null, feature.Id, required, null, flag, null);
+        }
+
+        var candidates = Waterfall.Candidates(w, catalog, feature.Id, entityId, now);
+        var systems = catalog.CreditSystemsContaining(feature.Id);
+        bool allowed;
+        if (candidates.Count == 0)
+        {
+            allowed = false;
+        }
+        else if (candidates[0].Source.Unlimited || required < 0)
+        {
+            allowed = true;
+        }
+        else
+        {
+            allowed = Waterfall.Run(w, catalog, feature.Id, candidates, required, OverageBehavior.Reject, now, dryRun: true).Satisfied;
+        }
+
+        var shown = ChooseShownFeature(w, catalog, feature, systems, candidates, entityId, required, now);
+        var cost = shown == feature.Id ? 1m : systems.First(s => s.Id == shown).CreditCostOf(feature.Id) ?? 1m;
+
+        TrackOutcome? consumed = null;
+        IReadOnlySet<string>? keep = null;
+        if (consume is not null && allowed && candidates.Count > 0)
+        {
+            consumed = Track(w, catalog, consume with { Behavior = OverageBehavior.Reject }, now);
+            allowed = consumed.Status == TrackStatus.Applied;
+            keep = consumed.TouchedSources;
+        }
+        var balance = BalanceView.For(w, catalog, shown, entityId, now, keep);
+        return new CheckOutcome(allowed, shown, required * cost, balance, null, consumed);
+    }
+
+    private static string ChooseShownFeature(Working w, Catalog catalog, Feature feature, IReadOnlyList<Feature> systems,
+        List<Candidate> candidates, string? entityId, decimal required, DateTimeOffset now)
+    {
+        if (systems.Count == 0)
+        {
+            return feature.Id;
+        }
+        bool Owns(string fid) => candidates.Any(c => c.Source.FeatureId == fid);
+        bool AllowsAlone(string fid)
+        {
+            var only = candidates.Where(c => c.Source.FeatureId == fid).ToList();
+            if (only.Count == 0) return false;
+            if (only[0].Source.Unlimited || required < 0) return true;
+            return Waterfall.Run(w, catalog, feature.Id, only, required, OverageBehavior.Reject, now, dryRun: true).Satisfied;
+        }
+        if (AllowsAlone(feature.Id)) return feature.Id;
+        foreach (var cs in systems)
+        {
+            if (AllowsAlone(cs.Id)) return cs.Id;
+        }
+        foreach (var cs in systems)
+        {
+            if (Owns(cs.Id)) return cs.Id;
+        }
+        return Owns(feature.Id) ? feature.Id : systems[0].Id;
+    }
+}
