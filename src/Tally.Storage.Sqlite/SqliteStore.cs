@@ -830,6 +830,18 @@ public sealed class SqliteStore : ITallyStore
         return list;
     }
 
+    public async Task<bool> IsPlanAttachedAsync(TenantId tenant, string planId, int version, CancellationToken ct)
+    {
+        await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
+        using var cmd = Tenant(c, """
+            SELECT EXISTS (SELECT 1 FROM customer_plans WHERE org_id = $o AND env = $e
+                AND json_extract(data, '$.plan_id') = $p AND json_extract(data, '$.plan_version') = $v)
+            """, tenant);
+        cmd.Parameters.AddWithValue("$p", planId);
+        cmd.Parameters.AddWithValue("$v", version);
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false)) == 1;
+    }
+
     public async Task<IReadOnlyList<(TenantId Tenant, string CustomerId)>> FindDueCustomersAsync(DateTimeOffset dueBy, int limit,
         CancellationToken ct)
     {

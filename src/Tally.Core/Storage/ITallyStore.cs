@@ -118,6 +118,9 @@ public interface ITallyStore : IAsyncDisposable
 
     Task<IReadOnlyList<LedgerEvent>> ListEventsAsync(TenantId tenant, EventQuery query, CancellationToken ct);
 
+    /// <summary>Whether any customer has this plan version attached (plans.update then makes a new version).</summary>
+    Task<bool> IsPlanAttachedAsync(TenantId tenant, string planId, int version, CancellationToken ct);
+
     /// <summary>Customers that have a source due to reset at or before <paramref name="dueBy"/> (for the sweeper).</summary>
     Task<IReadOnlyList<(TenantId Tenant, string CustomerId)>> FindDueCustomersAsync(DateTimeOffset dueBy, int limit, CancellationToken ct);
 

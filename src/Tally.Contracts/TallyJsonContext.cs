@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Tally.Contracts;
+
+/// <summary>Source-generated JSON contract of the Autumn-compatible wire format (snake_case, strict numbers).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    NumberHandling = JsonNumberHandling.Strict,
+    RespectNullableAnnotations = true,
+    Converters = [typeof(LenientInt64Converter), typeof(LenientInt32Converter)])]
+// Common
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(SuccessResponse))]
+[JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(EmptyParams))]
+[JsonSerializable(typeof(decimal))]
+[JsonSerializable(typeof(string))]
+// Features
+[JsonSerializable(typeof(CreateFeatureParams))]
+[JsonSerializable(typeof(GetFeatureParams))]
+[JsonSerializable(typeof(UpdateFeatureParams))]
+[JsonSerializable(typeof(DeleteFeatureParams))]
+[JsonSerializable(typeof(Feature))]
+[JsonSerializable(typeof(ListResponse<Feature>))]
+// Plans
+[JsonSerializable(typeof(CreatePlanParams))]
+[JsonSerializable(typeof(GetPlanParams))]
+[JsonSerializable(typeof(ListPlansParams))]
+[JsonSerializable(typeof(UpdatePlanParams))]
+[JsonSerializable(typeof(DeletePlanParams))]
+[JsonSerializable(typeof(Plan))]
+[JsonSerializable(typeof(ListResponse<Plan>))]
+// Customers
+[JsonSerializable(typeof(GetOrCreateCustomerParams))]
+[JsonSerializable(typeof(GetCustomerParams))]
+[JsonSerializable(typeof(ListCustomersParams))]
+[JsonSerializable(typeof(UpdateCustomerParams))]
+[JsonSerializable(typeof(DeleteCustomerParams))]
+[JsonSerializable(typeof(Customer))]
+[JsonSerializable(typeof(CursorListResponse<Customer>))]
+[JsonSerializable(typeof(AdvanceTestClockParams))]
+[JsonSerializable(typeof(AdvanceTestClockResponse))]
+// Entities
+[JsonSerializable(typeof(CreateEntityParams))]
+[JsonSerializable(typeof(GetEntityParams))]
+[JsonSerializable(typeof(ListEntitiesParams))]
+[JsonSerializable(typeof(UpdateEntityParams))]
+[JsonSerializable(typeof(DeleteEntityParams))]
+[JsonSerializable(typeof(EntityResponse))]
+[JsonSerializable(typeof(CursorListResponse<EntityResponse>))]
+// Balances
+[JsonSerializable(typeof(Balance))]
+[JsonSerializable(typeof(TrackParams))]
+[JsonSerializable(typeof(List<TrackParams>))]
+[JsonSerializable(typeof(BalancesTrackResponse))]
+[JsonSerializable(typeof(CheckParams))]
+[JsonSerializable(typeof(CheckResponse))]
+[JsonSerializable(typeof(CreateBalanceParams))]
+[JsonSerializable(typeof(UpdateBalanceParams))]
+[JsonSerializable(typeof(DeleteBalanceParams))]
+[JsonSerializable(typeof(FinalizeLockParams))]
+// Events
+[JsonSerializable(typeof(ListEventsParams))]
+[JsonSerializable(typeof(EventItem))]
+[JsonSerializable(typeof(CursorListResponse<EventItem>))]
+// Billing
+[JsonSerializable(typeof(AttachParams))]
+[JsonSerializable(typeof(AttachResponse))]
+public sealed partial class TallyJsonContext : JsonSerializerContext;

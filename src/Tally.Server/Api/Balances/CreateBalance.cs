@@ -1,0 +1,141 @@
+using Tally.Contracts;
+using Tally.Core.Domain;
+using Tally.Core.Engine;
+using Tally.Server.Http;
+
+using Feature = Tally.Core.Domain.Feature;
+
+namespace Tally.Server.Api.Balances;
+
+/// <summary>balances.create: a standalone grant (promo, top-up, manual credit) to a customer or one of its entities.</summary>
+internal static class CreateBalance
+{
+    public static async Task<Reply> Handle(Call<CreateBalanceParams> call)
+    {
+        var t = call.Tenant;
+        var r = call.Request;
+        var catalog = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
+        if (catalog.Feature(r.FeatureId) is not { } feature)
+        {
+            return Errors.FeatureNotFound(t, r.FeatureId);
+        }
+        var (command, error) = Validate(t, r, feature);
+        if (error is not null)
+        {
+            return error;
+        }
+        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
+        {
+            if (Subject.Missing(t, state, r.CustomerId, r.EntityId) is { } missing)
+            {
+                return Units.Fail(missing);
+            }
+            var now = call.Clock.NowFor(state!.Customer);
+            if (r.ExpiresAt is { } exp && exp <= now.ToUnixTimeMilliseconds())
+            {
+                return Units.Fail(Errors.Invalid(t, "expires_at: must be in the future"));
+            }
+            if (r.NextResetAt is { } next && next <= now.ToUnixTimeMilliseconds())
+            {
+                return Units.Fail(Errors.Invalid(t, "next_reset_at: must be in the future"));
+            }
+            if (r.EntityId is { } eid && state.FindEntity(eid)!.FeatureId == feature.Id)
+            {
+                return Units.Fail(Errors.BadRequest(t, $"entity {eid} cannot receive a balance of its own type feature {feature.Id}"));
+            }
+            var w = Units.Begin(state);
+            return BalanceOps.Create(w, command!, now, call.Ids) switch
+            {
+                GrantStatus.DuplicateBalanceId => Units.Fail(Errors.BadRequest(t, $"balance_id: a balance {r.BalanceId} already exists for this customer")),
+                GrantStatus.FlagAlreadyGranted => Units.Fail(Errors.BadRequest(t, $"feature {feature.Id} is already granted to this customer")),
+                _ => Units.Commit(w, Reply.Success),
+            };
+        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
+        return call.Finish(result);
+    }
+
+    private static (GrantCommand? Command, Reply? Error) Validate(TenantId t, CreateBalanceParams r, Feature feature)
+    {
+        if (string.IsNullOrWhiteSpace(r.CustomerId))
+        {
+            return (null, Errors.Invalid(t, "customer_id: must be a non-empty string"));
+        }
+        var unlimited = r.Unlimited == true;
+        if (feature.Type == FeatureType.Boolean)
+        {
+            if (r.IncludedGrant is not null || unlimited || r.Reset is not null)
+            {
+                return (null, Errors.Invalid(t, "included_grant, unlimited, reset: not allowed for a boolean feature (a boolean grant is a flag)"));
+            }
+        }
+        else if ((r.IncludedGrant is null) == !unlimited)
+        {
+            return (null, Errors.Invalid(t, "included_grant, unlimited: exactly one of them is required for a metered feature"));
+        }
+        if (r.IncludedGrant is < 0)
+        {
+            return (null, Errors.Invalid(t, "included_grant: must not be negative"));
+        }
+        ItemReset? reset = null;
+        if (r.Reset is { } rs)
+        {
+            if (!ResetIntervals.TryParse(rs.Interval, out var iv))
+            {
+                return (null, Errors.Invalid(t, $"reset.interval: must be one of {Subject.Intervals}"));
+            }
+            if (rs.IntervalCount is < 1)
+            {
+                return (null, Errors.Invalid(t, "reset.interval_count: must be at least 1"));
+            }
+            if (feature.IsContinuous && iv != ResetInterval.OneOff)
+            {
+                return (null, Errors.Invalid(t, $"reset: feature {feature.Id} is continuous-use and never resets"));
+            }
+            reset = new ItemReset(iv, rs.IntervalCount ?? 1);
+        }
+        var resets = reset is { } x && x.Interval != ResetInterval.OneOff;
+        if (r.Rollover is not null && !resets)
+        {
+            return (null, Errors.Invalid(t, "rollover: needs a recurring reset"));
+        }
+        if (r.NextResetAt is not null && !resets)
+        {
+            return (null, Errors.Invalid(t, "next_reset_at: needs a recurring reset"));
+        }
+        if (r.NextResetAt is { } n && r.ExpiresAt is { } e && n >= e)
+        {
+            return (null, Errors.Invalid(t, "next_reset_at: must be before expires_at"));
+        }
+        RolloverConfig? rollover = null;
+        if (r.Rollover is { } ro)
+        {
+            if (ro.Duration is not (null or "month" or "forever"))
+            {
+                return (null, Errors.Invalid(t, "rollover.duration: must be month or forever"));
+            }
+            if (ro.Max is < 0 || ro.MaxPercentage is < 0 or > 100 || ro.Length < 0)
+            {
+                return (null, Errors.Invalid(t, "rollover: max, max_percentage (0-100) and length must not be negative"));
+            }
+            rollover = new RolloverConfig
+            {
+                Max = ro.Max,
+                MaxPercentage = ro.MaxPercentage,
+                ExpiryType = ro.Duration == "forever" ? RolloverExpiry.Forever : RolloverExpiry.Month,
+                ExpiryLength = ro.Length,
+            };
+        }
+        return (new GrantCommand
+        {
+            Feature = feature,
+            EntityId = r.EntityId,
+            BalanceId = r.BalanceId,
+            IncludedGrant = r.IncludedGrant ?? 0,
+            Unlimited = unlimited,
+            Reset = reset,
+            Rollover = rollover,
+            ExpiresAt = r.ExpiresAt is { } ea ? DateTimeOffset.FromUnixTimeMilliseconds(ea) : null,
+            NextResetAt = r.NextResetAt is { } na ? DateTimeOffset.FromUnixTimeMilliseconds(na) : null,
+        }, null);
+    }
+}

@@ -1,0 +1,141 @@
+using Tally.Contracts;
+using Tally.Core.Domain;
+using Tally.Core.Engine;
+using Tally.Core.Storage;
+using Tally.Server.Http;
+using Tally.Server.Mapping;
+
+using Feature = Tally.Core.Domain.Feature;
+
+namespace Tally.Server.Api.Balances;
+
+/// <summary>balances.track: deduct usage (or refund it) and record the event, atomically with its idempotency record.</summary>
+internal static class Track
+{
+    public static async Task<Reply> Handle(Call<TrackParams> call)
+    {
+        var t = call.Tenant;
+        var catalog = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
+        var (features, error) = Validate(t, call.Request, catalog);
+        if (error is not null)
+        {
+            return error;
+        }
+        var r = call.Request;
+        var eventId = call.Ids.NewId("evt_");
+        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId,
+            (state, cat) => Decide(t, r, features!, state, cat, call.Clock, eventId),
+            call.Idempotency(r.IdempotencyKey, r.CustomerId), call.Ct).ConfigureAwait(false);
+        return call.Finish(result);
+    }
+
+    /// <summary>Checks a track body; returns the features it charges, or the 4xx that names what is wrong.</summary>
+    public static (IReadOnlyList<Feature>? Features, Reply? Error) Validate(TenantId t, TrackParams r, Catalog catalog, string prefix = "")
+    {
+        if (string.IsNullOrWhiteSpace(r.CustomerId))
+        {
+            return (null, Errors.Invalid(t, $"{prefix}customer_id: must be a non-empty string"));
+        }
+        if ((r.FeatureId is null) == (r.EventName is null))
+        {
+            return (null, Errors.Invalid(t, $"{prefix}feature_id, event_name: exactly one of them must be provided"));
+        }
+        if (r.EventName is { Length: 0 } || r.FeatureId is { Length: 0 })
+        {
+            return (null, Errors.Invalid(t, $"{prefix}{(r.FeatureId is null ? "event_name" : "feature_id")}: must not be empty"));
+        }
+        if (ParseBehavior(r.OverageBehavior) is null)
+        {
+            return (null, Errors.Invalid(t, $"{prefix}overage_behavior: must be one of cap, reject, overflow"));
+        }
+        if (r.Timestamp is <= 0)
+        {
+            return (null, Errors.Invalid(t, $"{prefix}timestamp: must be a positive number of milliseconds"));
+        }
+        if (r.Lock is not null)
+        {
+            return (null, Errors.BadRequest(t, $"{prefix}lock: balance locks are not available on this server yet"));
+        }
+        if (r.Properties is { } p && p.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Null))
+        {
+            return (null, Errors.Invalid(t, $"{prefix}properties: must be an object"));
+        }
+        if (r.FeatureId is { } fid)
+        {
+            return catalog.Feature(fid) is { } f ? ([f], null) : (null, Errors.FeatureNotFound(t, fid));
+        }
+        var fanOut = catalog.FeaturesForEvent(r.EventName!);
+        return fanOut.Count > 0
+            ? (fanOut, null)
+            : (null, Reply.Error(404, ErrorCodes.InvalidRequest, $"No features found for event name: {r.EventName}", t));
+    }
+
+    public static OverageBehavior? ParseBehavior(string? value) => value switch
+    {
+        null or "cap" => OverageBehavior.Cap,
+        "reject" => OverageBehavior.Reject,
+        "overflow" => OverageBehavior.Overflow,
+        _ => null,
+    };
+
+    public static Decision<Reply> Decide(TenantId t, TrackParams r, IReadOnlyList<Feature> features, CustomerState? state, Catalog cat,
+        Clock clock, string eventId)
+    {
+        if (state is null)
+        {
+            return Units.Fail(Errors.CustomerNotFound(t, r.CustomerId));
+        }
+        var now = clock.NowFor(state.Customer);
+        if (r.Timestamp is { } ts && ts > BalanceWire.Ms(now))
+        {
+            return Units.Fail(Errors.Invalid(t, "timestamp: cannot be in the future"));
+        }
+        var w = Units.Begin(state);
+        if (r.EntityId is { } eid && w.Entity(eid) is null)
+        {
+            return Units.Fail(Errors.EntityNotFound(t, eid));
+        }
+        var (reply, applied) = Apply(t, r, features, w, cat, now, eventId);
+        return applied ? Units.Commit(w, reply) : Units.Fail(reply);
+    }
+
+    /// <summary>Runs one track on a working state and builds its wire answer.</summary>
+    public static (Reply Reply, bool Applied) Apply(TenantId t, TrackParams r, IReadOnlyList<Feature> features, Working w, Catalog cat,
+        DateTimeOffset now, string eventId)
+    {
+        var cmd = new TrackCommand
+        {
+            Features = features.Select(f => cat.Feature(f.Id) ?? f).ToList(),
+            EventName = r.FeatureId ?? r.EventName!,
+            ByEventName = r.EventName is not null,
+            EntityId = r.EntityId,
+            Value = r.Value ?? 1m,
+            Behavior = ParseBehavior(r.OverageBehavior)!.Value,
+            PropertiesJson = r.Properties is { ValueKind: System.Text.Json.JsonValueKind.Object } p ? p.GetRawText() : "{}",
+            Timestamp = r.Timestamp is { } ts ? DateTimeOffset.FromUnixTimeMilliseconds(ts) : now,
+            IdempotencyKey = r.IdempotencyKey,
+            EventId = eventId,
+        };
+        var outcome = Metering.Track(w, cat, cmd, now);
+        if (outcome.Status == TrackStatus.InsufficientBalance)
+        {
+            return (Reply.Error(400, ErrorCodes.InsufficientBalance,
+                $"Insufficient balance to deduct {cmd.Value} from feature {outcome.ShortFeatureId}", t), false);
+        }
+        var (balance, map) = Metering.TrackBalances(w, cat, cmd, outcome, now);
+        var response = new BalancesTrackResponse
+        {
+            CustomerId = r.CustomerId,
+            EntityId = r.EntityId,
+            EventName = r.EventName,
+            Value = cmd.Value,
+            Balance = balance.ToWire(),
+            Balances = map.Count >= 2 ? map.ToDictionary(m => m.FeatureId, m => m.Balance.ToWire()) : null,
+            Deductions = outcome.Event!.Deltas
+                .GroupBy(d => d.SourceId)
+                .Select(g => BalanceWire.ToWire(g.First() with { Value = g.Sum(d => d.Value) }))
+                .ToList(),
+        };
+        return (Reply.Ok(response, TallyJsonContext.Default.BalancesTrackResponse), true);
+    }
+}

@@ -1,0 +1,83 @@
+using Tally.Contracts;
+using Tally.Core.Engine;
+using Tally.Server.Http;
+
+namespace Tally.Server.Api.Balances;
+
+/// <summary>
+/// balances.update: set remaining, add to it, set usage, change this cycle's grant, or move the reset / expiry of the
+/// targeted sources. remaining / add_to_balance / usage on a feature the customer has no balance of is a 200 no-op.
+/// </summary>
+internal static class UpdateBalance
+{
+    public static async Task<Reply> Handle(Call<UpdateBalanceParams> call)
+    {
+        var t = call.Tenant;
+        var r = call.Request;
+        if (string.IsNullOrWhiteSpace(r.CustomerId))
+        {
+            return Errors.Invalid(t, "customer_id: must be a non-empty string");
+        }
+        if (r.Remaining is not null && r.AddToBalance is not null)
+        {
+            return Errors.Invalid(t, "remaining, add_to_balance: cannot specify both");
+        }
+        if (r.Remaining is not null && r.Usage is not null)
+        {
+            return Errors.Invalid(t, "remaining, usage: cannot specify both");
+        }
+        if (r.IncludedGrant is < 0)
+        {
+            return Errors.Invalid(t, "included_grant: must not be negative");
+        }
+        if (!Subject.TryInterval(r.Interval, out var interval))
+        {
+            return Errors.Invalid(t, $"interval: must be one of {Subject.Intervals}");
+        }
+        if (r.Remaining is null && r.AddToBalance is null && r.Usage is null && r.IncludedGrant is null && r.NextResetAt is null
+            && r.ExpiresAt is null)
+        {
+            return Errors.Invalid(t, "one of remaining, add_to_balance, usage, included_grant, next_reset_at, expires_at is required");
+        }
+        var catalog = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
+        if (catalog.Feature(r.FeatureId) is not { } feature)
+        {
+            return Errors.FeatureNotFound(t, r.FeatureId);
+        }
+        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
+        {
+            if (Subject.Missing(t, state, r.CustomerId, r.EntityId) is { } missing)
+            {
+                return Units.Fail(missing);
+            }
+            var now = call.Clock.NowFor(state!.Customer);
+            if (r.ExpiresAt is { } exp && exp <= now.ToUnixTimeMilliseconds())
+            {
+                return Units.Fail(Errors.Invalid(t, "expires_at: must be in the future"));
+            }
+            if (r.NextResetAt is { } next && next <= now.ToUnixTimeMilliseconds())
+            {
+                return Units.Fail(Errors.Invalid(t, "next_reset_at: must be in the future"));
+            }
+            var w = Units.Begin(state);
+            var update = new BalanceUpdate
+            {
+                Remaining = r.Remaining,
+                AddToBalance = r.AddToBalance,
+                Usage = r.Usage,
+                IncludedGrant = r.IncludedGrant,
+                NextResetAt = r.NextResetAt is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(n) : null,
+                ExpiresAt = r.ExpiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
+            };
+            var target = new BalanceTarget(feature.Id, r.EntityId, interval, r.BalanceId);
+            return BalanceOps.Update(w, cat, target, update, now, call.Ids) switch
+            {
+                UpdateStatus.NoBalanceForIncludedGrant => Units.Fail(Reply.Error(404, ErrorCodes.InvalidRequest,
+                    $"No balances to update for feature {feature.Id}", t)),
+                UpdateStatus.NothingToUpdate => Units.Answer(Reply.Success),
+                _ => Units.Commit(w, Reply.Success),
+            };
+        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
+        return call.Finish(result);
+    }
+}

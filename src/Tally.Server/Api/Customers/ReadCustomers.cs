@@ -1,0 +1,67 @@
+using Tally.Contracts;
+using Tally.Core.Storage;
+using Tally.Server.Http;
+using Tally.Server.Mapping;
+
+namespace Tally.Server.Api.Customers;
+
+internal static class GetCustomer
+{
+    public static async Task<Reply> Handle(Call<GetCustomerParams> call)
+    {
+        var t = call.Tenant;
+        var r = call.Request;
+        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
+        {
+            if (state is null)
+            {
+                return Units.Fail(Errors.CustomerNotFound(t, r.CustomerId));
+            }
+            var w = Units.Begin(state);
+            var now = call.Clock.NowFor(state.Customer);
+            return Units.Answer(Reply.Ok(CustomerWire.ToWire(w, cat, t, now, CustomerRules.WantsEntities(r.Expand)), TallyJsonContext.Default.Customer));
+        }, null, call.Ct).ConfigureAwait(false);
+        return call.Finish(result);
+    }
+}
+
+/// <summary>customers.list: creation order, cursor paginated ({list, next_cursor}), optional search on id, name, email.</summary>
+internal static class ListCustomers
+{
+    public const int MaxLimit = 1000;
+
+    public static async Task<Reply> Handle(Call<ListCustomersParams> call)
+    {
+        var t = call.Tenant;
+        var r = call.Request;
+        var limit = r.Limit ?? 50;
+        if (limit is < 1 or > MaxLimit)
+        {
+            return Errors.Invalid(t, $"limit: must be between 1 and {MaxLimit}");
+        }
+        if (!Cursor.TryDecode(r.StartCursor, "cus", out var after))
+        {
+            return Reply.Error(400, ErrorCodes.InvalidCursor, "start_cursor: not a cursor returned by customers.list", t);
+        }
+        var ids = await call.Store.ListCustomersAsync(t, after, limit + 1, string.IsNullOrEmpty(r.Search) ? null : r.Search, call.Ct)
+            .ConfigureAwait(false);
+        var page = ids.Take(limit).ToList();
+        var list = new List<Customer>(page.Count);
+        foreach (var (id, _) in page)
+        {
+            var one = await call.Store.MutateCustomerAsync(t, id, (state, cat) =>
+                new Decision<Customer?>(state is null ? null
+                    : CustomerWire.ToWire(Units.Begin(state), cat, t, call.Clock.NowFor(state.Customer), false)), null, call.Ct).ConfigureAwait(false);
+            if (one.Result is { } c)
+            {
+                list.Add(c);
+            }
+        }
+        var response = new CursorListResponse<Customer>
+        {
+            List = list,
+            NextCursor = ids.Count > limit ? Cursor.Encode("cus", page[^1].Seq) : null,
+        };
+        return Reply.Ok(response, TallyJsonContext.Default.CursorListResponseCustomer);
+    }
+}

@@ -1,0 +1,101 @@
+using Tally.Contracts;
+using Tally.Core.Domain;
+using Tally.Core.Storage;
+using Tally.Server.Http;
+using Tally.Server.Mapping;
+
+namespace Tally.Server.Api.Features;
+
+/// <summary>
+/// features.update: name, display, event names, credit schema, consumable and archived. The type of a feature
+/// that plans use cannot change, and renaming (new_feature_id) is refused: balances already granted under the
+/// old id would silently stop counting.
+/// </summary>
+internal static class UpdateFeature
+{
+    public static async Task<Reply> Handle(Call<UpdateFeatureParams> call)
+    {
+        var t = call.Tenant;
+        var r = call.Request;
+        if (r.NewFeatureId is not null && r.NewFeatureId != r.FeatureId)
+        {
+            return Errors.BadRequest(t, "new_feature_id: renaming a feature is not supported; create a new feature and archive this one");
+        }
+        FeatureType? type = null;
+        if (r.Type is not null && (type = FeatureRules.ParseType(r.Type)) is null)
+        {
+            return Errors.Invalid(t, "type: must be one of boolean, metered, credit_system");
+        }
+        List<CreditSchemaEntry>? schema = null;
+        if (r.CreditSchema is not null)
+        {
+            var (s, error) = FeatureRules.Schema(t, r.CreditSchema);
+            if (error is not null)
+            {
+                return error;
+            }
+            schema = s;
+        }
+        var result = await call.Store.MutateCatalogAsync(t, catalog =>
+        {
+            if (catalog.Feature(r.FeatureId) is not { } current)
+            {
+                return new CatalogDecision<Reply>(Errors.FeatureNotFound(t, r.FeatureId));
+            }
+            var newType = type ?? current.Type;
+            if (newType != current.Type && catalog.IsFeatureUsedByPlan(current.Id))
+            {
+                return new CatalogDecision<Reply>(Errors.BadRequest(t, $"type: feature {current.Id} is used by a plan; its type cannot change"));
+            }
+            var updated = current with
+            {
+                Name = r.Name ?? current.Name,
+                Type = newType,
+                Consumable = newType == FeatureType.CreditSystem || (newType == FeatureType.Metered && (r.Consumable ?? current.Consumable)),
+                EventNames = r.EventNames ?? current.EventNames,
+                CreditSchema = newType == FeatureType.CreditSystem ? schema ?? current.CreditSchema : [],
+                DisplaySingular = r.Display is null ? current.DisplaySingular : r.Display.Singular,
+                DisplayPlural = r.Display is null ? current.DisplayPlural : r.Display.Plural,
+                Archived = r.Archived ?? current.Archived,
+            };
+            if (FeatureRules.Check(t, updated, catalog, true) is { } invalid)
+            {
+                return new CatalogDecision<Reply>(invalid);
+            }
+            var changes = new CatalogChanges();
+            changes.UpsertFeatures.Add(updated);
+            var reply = Reply.Ok(updated.ToWire(), TallyJsonContext.Default.Feature);
+            return new CatalogDecision<Reply>(reply, changes, reply.Body);
+        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
+        return call.Finish(result);
+    }
+}
+
+/// <summary>features.delete: refused while a plan or a credit system uses the feature (archive it instead).</summary>
+internal static class DeleteFeature
+{
+    public static async Task<Reply> Handle(Call<DeleteFeatureParams> call)
+    {
+        var t = call.Tenant;
+        var id = call.Request.FeatureId;
+        var result = await call.Store.MutateCatalogAsync(t, catalog =>
+        {
+            if (catalog.Feature(id) is null)
+            {
+                return new CatalogDecision<Reply>(Errors.FeatureNotFound(t, id));
+            }
+            if (catalog.IsFeatureUsedByPlan(id))
+            {
+                return new CatalogDecision<Reply>(Errors.BadRequest(t, $"Feature {id} is used by a plan and cannot be deleted; archive it instead"));
+            }
+            if (catalog.CreditSystemsContaining(id).Count > 0)
+            {
+                return new CatalogDecision<Reply>(Errors.BadRequest(t, $"Feature {id} is part of a credit system's schema and cannot be deleted"));
+            }
+            var changes = new CatalogChanges();
+            changes.DeleteFeatures.Add(id);
+            return new CatalogDecision<Reply>(Reply.Success, changes, Reply.Success.Body);
+        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
+        return call.Finish(result);
+    }
+}

@@ -1,0 +1,217 @@
+using System.Text.Json;
+using Tally.Contracts;
+using Tally.Core.Domain;
+using Tally.Server.Http;
+using Tally.Server.Mapping;
+
+using PlanPrice = Tally.Core.Domain.PlanPrice;
+
+using PriceTier = Tally.Core.Domain.PriceTier;
+
+namespace Tally.Server.Api.Plans;
+
+/// <summary>Reads and validates plan bodies (autumn-api.md §3.3) into Core plans.</summary>
+internal static class PlanRules
+{
+    private static readonly ResetInterval[] PriceIntervals =
+        [ResetInterval.OneOff, ResetInterval.Week, ResetInterval.Month, ResetInterval.Quarter, ResetInterval.SemiAnnual, ResetInterval.Year];
+
+    public static (PlanPrice? Price, Reply? Error) Price(TenantId t, Contracts.PlanPrice? p)
+    {
+        if (p is null)
+        {
+            return (null, null);
+        }
+        if (!ResetIntervals.TryParse(p.Interval, out var iv) || !PriceIntervals.Contains(iv))
+        {
+            return (null, Errors.Invalid(t, "price.interval: must be one of one_off, week, month, quarter, semi_annual, year"));
+        }
+        if (p.Amount < 0)
+        {
+            return (null, Errors.Invalid(t, "price.amount: must not be negative"));
+        }
+        if (p.IntervalCount is < 1)
+        {
+            return (null, Errors.Invalid(t, "price.interval_count: must be at least 1"));
+        }
+        return (new PlanPrice(p.Amount, iv, p.IntervalCount ?? 1), null);
+    }
+
+    public static (List<Core.Domain.PlanItem>? Items, Reply? Error) Items(TenantId t, List<Contracts.PlanItem>? items, Catalog catalog)
+    {
+        var list = new List<Core.Domain.PlanItem>();
+        var seen = new HashSet<(string, string?)>();
+        for (var i = 0; i < (items?.Count ?? 0); i++)
+        {
+            var (item, error) = Item(t, items![i], catalog, $"items[{i}]");
+            if (error is not null)
+            {
+                return (null, error);
+            }
+            if (!seen.Add((item!.FeatureId, item.Reset?.Interval.ToWire())))
+            {
+                return (null, Errors.Invalid(t, $"items[{i}]: feature {item.FeatureId} appears twice with the same reset interval"));
+            }
+            list.Add(item);
+        }
+        return (list, null);
+    }
+
+    private static (Core.Domain.PlanItem? Item, Reply? Error) Item(TenantId t, Contracts.PlanItem w, Catalog catalog, string at)
+    {
+        if (w is null || string.IsNullOrWhiteSpace(w.FeatureId))
+        {
+            return (null, Errors.Invalid(t, $"{at}.feature_id: required"));
+        }
+        if (catalog.Feature(w.FeatureId) is not { } feature)
+        {
+            return (null, Reply.Error(404, ErrorCodes.FeatureNotFound, $"Feature {w.FeatureId} not found ({at}.feature_id)", t));
+        }
+        if (w.Included is < 0)
+        {
+            return (null, Errors.Invalid(t, $"{at}.included: must not be negative"));
+        }
+        var unlimited = w.Unlimited == true;
+        if (feature.Type == FeatureType.Boolean && (w.Included is > 0 || unlimited || w.Price is not null || w.Reset is not null || w.Rollover is not null))
+        {
+            return (null, Errors.Invalid(t, $"{at}: a boolean feature takes no included, unlimited, reset, price or rollover"));
+        }
+        ItemReset? reset = null;
+        if (w.Reset is { } r)
+        {
+            if (!ResetIntervals.TryParse(r.Interval, out var iv))
+            {
+                return (null, Errors.Invalid(t, $"{at}.reset.interval: must be one of {Balances.Subject.Intervals}"));
+            }
+            if (r.IntervalCount is < 1)
+            {
+                return (null, Errors.Invalid(t, $"{at}.reset.interval_count: must be at least 1"));
+            }
+            if (feature.IsContinuous && iv != ResetInterval.OneOff)
+            {
+                return (null, Errors.Invalid(t, $"{at}.reset: {feature.Id} is a continuous-use feature and never resets"));
+            }
+            reset = new ItemReset(iv, r.IntervalCount ?? 1);
+        }
+        ItemPrice? price = null;
+        if (w.Price is { } p)
+        {
+            var method = p.BillingMethod switch
+            {
+                "prepaid" => BillingMethod.Prepaid,
+                "usage_based" or "" or null => BillingMethod.UsageBased,
+                _ => (BillingMethod)(-1),
+            };
+            if ((int)method < 0)
+            {
+                return (null, Errors.Invalid(t, $"{at}.price.billing_method: must be prepaid or usage_based"));
+            }
+            ResetInterval? piv = null;
+            if (!string.IsNullOrEmpty(p.Interval))
+            {
+                if (!ResetIntervals.TryParse(p.Interval, out var parsed))
+                {
+                    return (null, Errors.Invalid(t, $"{at}.price.interval: must be one of {Balances.Subject.Intervals}"));
+                }
+                piv = parsed;
+            }
+            if (p.BillingUnits is <= 0)
+            {
+                return (null, Errors.Invalid(t, $"{at}.price.billing_units: must be greater than 0"));
+            }
+            if (p.MaxPurchase is < 0)
+            {
+                return (null, Errors.Invalid(t, $"{at}.price.max_purchase: must not be negative"));
+            }
+            if (p.Amount is < 0)
+            {
+                return (null, Errors.Invalid(t, $"{at}.price.amount: must not be negative"));
+            }
+            if (p.Amount is not null && p.Tiers is { Count: > 0 })
+            {
+                return (null, Errors.Invalid(t, $"{at}.price: give amount or tiers, not both"));
+            }
+            var tiers = new List<PriceTier>();
+            for (var k = 0; k < (p.Tiers?.Count ?? 0); k++)
+            {
+                var tier = p.Tiers![k];
+                decimal? to = null;
+                if (tier.To is { ValueKind: JsonValueKind.Number } n)
+                {
+                    to = n.GetDecimal();
+                }
+                else if (tier.To is not { ValueKind: JsonValueKind.String } s || s.GetString() != "inf")
+                {
+                    return (null, Errors.Invalid(t, $"{at}.price.tiers[{k}].to: must be a number or \"inf\""));
+                }
+                tiers.Add(new PriceTier(to, tier.Amount ?? 0, tier.FlatAmount));
+            }
+            TierBehavior? behavior = p.TierBehavior switch
+            {
+                null => null,
+                "graduated" => TierBehavior.Graduated,
+                "volume" => TierBehavior.Volume,
+                _ => (TierBehavior)(-1),
+            };
+            if (behavior is { } b && (int)b < 0)
+            {
+                return (null, Errors.Invalid(t, $"{at}.price.tier_behavior: must be graduated or volume"));
+            }
+            price = new ItemPrice
+            {
+                Amount = p.Amount,
+                Tiers = tiers.Count > 0 ? tiers : null,
+                TierBehavior = behavior,
+                Interval = piv,
+                IntervalCount = p.IntervalCount ?? 1,
+                BillingUnits = p.BillingUnits ?? 1,
+                BillingMethod = method,
+                MaxPurchase = p.MaxPurchase,
+            };
+        }
+        RolloverConfig? rollover = null;
+        if (w.Rollover is { } ro)
+        {
+            if (reset is not { } rs || rs.Interval == ResetInterval.OneOff)
+            {
+                return (null, Errors.Invalid(t, $"{at}.rollover: needs a recurring reset"));
+            }
+            if (ro.ExpiryDurationType is not ("month" or "forever"))
+            {
+                return (null, Errors.Invalid(t, $"{at}.rollover.expiry_duration_type: must be month or forever"));
+            }
+            if (ro.Max is < 0 || ro.MaxPercentage is < 0 or > 100 || ro.ExpiryDurationLength is < 0)
+            {
+                return (null, Errors.Invalid(t, $"{at}.rollover: max, max_percentage (0-100) and expiry_duration_length must not be negative"));
+            }
+            rollover = new RolloverConfig
+            {
+                Max = ro.Max,
+                MaxPercentage = ro.MaxPercentage,
+                ExpiryType = ro.ExpiryDurationType == "forever" ? RolloverExpiry.Forever : RolloverExpiry.Month,
+                ExpiryLength = ro.ExpiryDurationLength ?? 1,
+            };
+        }
+        if (w.EntityFeatureId is { } ef)
+        {
+            if (catalog.Feature(ef) is not { IsContinuous: true })
+            {
+                return (null, Errors.Invalid(t, $"{at}.entity_feature_id: {ef} must be an existing continuous-use (non-consumable) feature"));
+            }
+        }
+        return (new Core.Domain.PlanItem
+        {
+            FeatureId = feature.Id,
+            Included = unlimited ? 0 : w.Included ?? 0,
+            Unlimited = unlimited,
+            Reset = reset,
+            Price = price,
+            Rollover = rollover,
+            EntityFeatureId = w.EntityFeatureId,
+        }, null);
+    }
+
+    public static string? Group(string? group) => string.IsNullOrEmpty(group) ? null : group;
+
+    public static string Metadata(JsonElement? value, string fallback) => Json.Raw(value) ?? fallback;
+}

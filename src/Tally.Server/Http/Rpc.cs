@@ -1,0 +1,191 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.Features;
+using Tally.Contracts;
+using Tally.Core.Domain;
+using Tally.Core.Storage;
+
+namespace Tally.Server.Http;
+
+/// <summary>Everything a use case needs for one call: who is calling, the parsed body, and the services.</summary>
+public sealed class Call<TRequest>(HttpContext http, string route, TRequest request, byte[] body)
+{
+    public HttpContext Http { get; } = http;
+    public string Route { get; } = route;
+    public TRequest Request { get; } = request;
+    public byte[] Body { get; } = body;
+    public TenantId Tenant { get; } = http.Tenant();
+    public CancellationToken Ct => Http.RequestAborted;
+    public ITallyStore Store => Http.RequestServices.GetRequiredService<ITallyStore>();
+    public Clock Clock => Http.RequestServices.GetRequiredService<Clock>();
+    public IIdGenerator Ids => Http.RequestServices.GetRequiredService<IIdGenerator>();
+
+    /// <summary>
+    /// The idempotency claim of this request: the body key (track only, scoped to the customer) wins over the
+    /// <c>Idempotency-Key</c> header; the request hash covers the route and the exact body bytes.
+    /// </summary>
+    public IdempotencyRequest? Idempotency(string? bodyKey = null, string? customerId = null)
+    {
+        string? scoped = null;
+        if (!string.IsNullOrEmpty(bodyKey))
+        {
+            scoped = $"track:{customerId}:{bodyKey}";
+        }
+        else if (Http.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 } header)
+        {
+            scoped = "header:" + header;
+        }
+        if (scoped is null)
+        {
+            return null;
+        }
+        var hash = SHA256.HashData([.. System.Text.Encoding.UTF8.GetBytes(Route + "\n"), .. Body]);
+        return new IdempotencyRequest(scoped, Convert.ToHexStringLower(hash));
+    }
+
+    /// <summary>Maps a store answer to the wire: the decision's reply, a replay, or a key conflict.</summary>
+    public Reply Finish(StoreResult<Reply> result) => result.Outcome switch
+    {
+        StoreOutcome.Done => result.Result!,
+        StoreOutcome.Replayed => new Reply(result.Replay!.Status, result.Replay.Body) { Replayed = true },
+        _ => Errors.DuplicateKey(Tenant),
+    };
+}
+
+/// <summary>Maps RPC routes: <c>POST /v1/&lt;resource&gt;.&lt;action&gt;</c> with a JSON body (empty means <c>{}</c>).</summary>
+public static partial class Rpc
+{
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    public static IEndpointConventionBuilder MapRpc<TRequest>(this IEndpointRouteBuilder app, string route, JsonTypeInfo<TRequest> info,
+        Func<Call<TRequest>, Task<Reply>> handler) =>
+        app.MapPost("/v1/" + route, async (HttpContext http) =>
+        {
+            var (body, error) = await ReadBodyAsync(http).ConfigureAwait(false);
+            if (error is not null)
+            {
+                await error.WriteAsync(http).ConfigureAwait(false);
+                return;
+            }
+            var (request, parseError) = Parse(http, body!, info);
+            if (parseError is not null)
+            {
+                await parseError.WriteAsync(http).ConfigureAwait(false);
+                return;
+            }
+            var reply = await handler(new Call<TRequest>(http, route, request!, body!)).ConfigureAwait(false);
+            await reply.WriteAsync(http).ConfigureAwait(false);
+        });
+
+    private static async Task<(byte[]? Body, Reply? Error)> ReadBodyAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            return (null, TooLarge(http));
+        }
+        try
+        {
+            using var ms = new MemoryStream();
+            var buffer = new byte[16 * 1024];
+            int n;
+            while ((n = await http.Request.Body.ReadAsync(buffer, http.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                ms.Write(buffer, 0, n);
+                if (ms.Length > MaxBodyBytes)
+                {
+                    return (null, TooLarge(http));
+                }
+            }
+            return (ms.ToArray(), null);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge(http));
+        }
+    }
+
+    private static Reply TooLarge(HttpContext http) =>
+        Reply.Error(413, ErrorCodes.PayloadTooLarge, $"Request body is larger than {MaxBodyBytes} bytes", http.Tenant());
+
+    public static (T? Value, Reply? Error) Parse<T>(HttpContext http, byte[] body, JsonTypeInfo<T> info)
+    {
+        ReadOnlySpan<byte> span = body.AsSpan().Trim(" \t\r\n"u8);
+        if (span.IsEmpty)
+        {
+            span = "{}"u8;
+        }
+        try
+        {
+            var value = JsonSerializer.Deserialize(span, info);
+            if (value is null)
+            {
+                return (default, Errors.Invalid(http.Tenant(), "Request body must be a JSON object, not null"));
+            }
+            return (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (default, Errors.Invalid(http.Tenant(), Describe(e)));
+        }
+    }
+
+    /// <summary>Turns a System.Text.Json failure into "field: what was wrong".</summary>
+    public static string Describe(JsonException e)
+    {
+        var message = e.Message;
+        var missing = MissingProps().Match(message);
+        if (missing.Success)
+        {
+            var names = QuotedName().Matches(message).Select(m => m.Groups[1].Value).Distinct();
+            return $"{string.Join(", ", names)}: required";
+        }
+        var field = e.Path is { Length: > 1 } p ? p.TrimStart('$').TrimStart('.') : null;
+        var expected = ConvertTarget().Match(message) is { Success: true } t ? Expected(t.Groups[1].Value) : null;
+        if (expected is not null)
+        {
+            return $"{field ?? "body"}: must be {expected}";
+        }
+        if (e.InnerException is JsonException inner && inner.Message.Length > 0 && !inner.Message.Contains("Path:", StringComparison.Ordinal))
+        {
+            return $"{field ?? "body"}: {inner.Message}";
+        }
+        if (message.Contains("is an invalid start of a value", StringComparison.Ordinal)
+            || message.Contains("expected end of", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("is invalid after", StringComparison.Ordinal)
+            || e.LineNumber is not null && field is null)
+        {
+            return $"request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine})";
+        }
+        var reason = message.Split(" Path:")[0];
+        return $"{field ?? "body"}: {reason}";
+    }
+
+    private static string Expected(string clrType) =>
+        clrType.Contains("List", StringComparison.Ordinal) || clrType.EndsWith("[]", StringComparison.Ordinal) ? "an array"
+        : clrType.Contains("Decimal", StringComparison.Ordinal) || clrType.Contains("Double", StringComparison.Ordinal) ? "a number"
+        : clrType.Contains("Int64", StringComparison.Ordinal) || clrType.Contains("Int32", StringComparison.Ordinal) ? "an integer"
+        : clrType.Contains("Boolean", StringComparison.Ordinal) ? "a boolean"
+        : clrType.Contains("String", StringComparison.Ordinal) ? "a string"
+        : "an object";
+
+    [GeneratedRegex("missing required properties", RegexOptions.IgnoreCase)]
+    private static partial Regex MissingProps();
+
+    [GeneratedRegex("'([A-Za-z0-9_]+)'")]
+    private static partial Regex QuotedName();
+
+    [GeneratedRegex(@"could not be converted to ([^.\s]+(?:\.[^.\s]+)*?)\. Path")]
+    private static partial Regex ConvertTarget();
+
+    /// <summary>A body whose JSON value is not an object (or an array where one is expected) fails binding with this.</summary>
+    public static IApplicationBuilder UseBodyLimit(this IApplicationBuilder app) => app.Use((http, next) =>
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } f)
+        {
+            f.MaxRequestBodySize = MaxBodyBytes + 1;
+        }
+        return next(http);
+    });
+}

@@ -1,0 +1,95 @@
+using Tally.Core.Domain;
+using Tally.Core.Engine;
+using W = Tally.Contracts;
+
+namespace Tally.Server.Mapping;
+
+/// <summary>Customer and entity objects, with the balances and flags their subject sees.</summary>
+public static class CustomerWire
+{
+    public static W.Customer ToWire(Working w, Catalog catalog, TenantId tenant, DateTimeOffset now, bool expandEntities)
+    {
+        var c = w.Customer;
+        var plans = w.Plans().Where(p => p.EntityId is null).OrderBy(p => p.StartedAt).ThenBy(p => p.Id, StringComparer.Ordinal).ToList();
+        return new W.Customer
+        {
+            Id = c.Id,
+            Name = c.Name,
+            Email = c.Email,
+            CreatedAt = BalanceWire.Ms(c.CreatedAt),
+            Fingerprint = c.Fingerprint,
+            StripeId = c.StripeId,
+            Env = tenant.EnvName,
+            Metadata = Json.Object(c.MetadataJson),
+            SendEmailReceipts = c.SendEmailReceipts,
+            BillingControls = Json.Object(c.BillingControlsJson),
+            Subscriptions = plans.Where(p => p.Recurring).Select(p => Subscription(p, "customer")).ToList(),
+            Purchases = plans.Where(p => !p.Recurring).Select(p => Purchase(p, "customer")).ToList(),
+            Balances = Balances(w, catalog, null, now),
+            Flags = Flags(w, catalog, null, now),
+            Entities = expandEntities
+                ? w.Entities().OrderBy(e => e.Seq).Select(e => new W.CustomerEntity
+                {
+                    Id = e.Id,
+                    Name = e.Name,
+                    CustomerId = c.Id,
+                    FeatureId = e.FeatureId,
+                    CreatedAt = BalanceWire.Ms(e.CreatedAt),
+                    Env = tenant.EnvName,
+                }).ToList()
+                : null,
+        };
+    }
+
+    public static W.EntityResponse ToWire(Working w, Catalog catalog, TenantId tenant, Entity e, DateTimeOffset now)
+    {
+        var plans = w.Plans().Where(p => p.EntityId == e.Id).OrderBy(p => p.StartedAt).ToList();
+        return new W.EntityResponse
+        {
+            Id = e.Id,
+            Name = e.Name,
+            CustomerId = w.Customer.Id,
+            FeatureId = e.FeatureId,
+            CreatedAt = BalanceWire.Ms(e.CreatedAt),
+            Env = tenant.EnvName,
+            Subscriptions = plans.Where(p => p.Recurring).Select(p => Subscription(p, "entity")).ToList(),
+            Purchases = plans.Where(p => !p.Recurring).Select(p => Purchase(p, "entity")).ToList(),
+            Balances = Balances(w, catalog, e.Id, now),
+            Flags = Flags(w, catalog, e.Id, now),
+            BillingControls = Json.Object(e.BillingControlsJson),
+        };
+    }
+
+    private static Dictionary<string, W.Balance> Balances(Working w, Catalog catalog, string? entityId, DateTimeOffset now) =>
+        BalanceView.All(w, catalog, entityId, now).ToDictionary(b => b.FeatureId, b => b.ToWire()!, StringComparer.Ordinal);
+
+    private static Dictionary<string, W.Flag> Flags(Working w, Catalog catalog, string? entityId, DateTimeOffset now) =>
+        BalanceView.Flags(w, catalog, entityId, now).ToDictionary(s => s.FeatureId, BalanceWire.ToFlag, StringComparer.Ordinal);
+
+    private static W.Subscription Subscription(CustomerPlan p, string scope) => new()
+    {
+        Id = p.Id,
+        PlanId = p.PlanId,
+        AutoEnable = p.AutoEnable,
+        AddOn = p.AddOn,
+        Status = p.Status == AttachmentStatus.Scheduled ? "scheduled" : "active",
+        PastDue = false,
+        CanceledAt = null,
+        ExpiresAt = null,
+        TrialEndsAt = null,
+        StartedAt = BalanceWire.Ms(p.StartedAt),
+        CurrentPeriodStart = BalanceWire.Ms(p.CurrentPeriodStart),
+        CurrentPeriodEnd = BalanceWire.Ms(p.CurrentPeriodEnd),
+        Quantity = p.Quantity,
+        Scope = scope,
+    };
+
+    private static W.Purchase Purchase(CustomerPlan p, string scope) => new()
+    {
+        PlanId = p.PlanId,
+        ExpiresAt = null,
+        StartedAt = BalanceWire.Ms(p.StartedAt),
+        Quantity = p.Quantity,
+        Scope = scope,
+    };
+}
