@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tally.Core.Domain;
+using Tally.Core.Engine;
 using Tally.Core.Storage;
 using Tally.Server.Api;
 using Tally.Server.Hosting;
@@ -18,11 +20,14 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 var options = TallyOptions.FromConfiguration(builder.Configuration);
 builder.Services.AddSingleton(options);
-builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<Clock>();
 builder.Services.AddSingleton<IIdGenerator, SortableIdGenerator>();
 builder.Services.AddSingleton<KeyResolver>();
+builder.Services.AddSingleton(new ResetPolicy { PersistFreeOverage = options.PersistFreeOverage });
 builder.Services.AddSingleton<ITallyStore>(sp => StoreFactory.Create(options, sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton<ResetSweeper>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ResetSweeper>());
 
 var app = builder.Build();
 var printed = await Bootstrap.PrepareAsync(app.Services.GetRequiredService<ITallyStore>(), options, app.Lifetime.ApplicationStopping);

@@ -830,6 +830,14 @@ public sealed class SqliteStore : ITallyStore
         return list;
     }
 
+    public async Task<string?> FindLockOwnerAsync(TenantId tenant, string lockId, CancellationToken ct)
+    {
+        await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
+        using var cmd = Tenant(c, "SELECT customer_id FROM locks WHERE org_id = $o AND env = $e AND lock_id = $l LIMIT 1", tenant);
+        cmd.Parameters.AddWithValue("$l", lockId);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+    }
+
     public async Task<bool> IsPlanAttachedAsync(TenantId tenant, string planId, int version, CancellationToken ct)
     {
         await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
@@ -848,8 +856,10 @@ public sealed class SqliteStore : ITallyStore
         await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
-            SELECT DISTINCT org_id, env, customer_id FROM balance_sources
-            WHERE next_reset_at IS NOT NULL AND next_reset_at <= $due LIMIT $limit
+            SELECT org_id, env, customer_id FROM balance_sources WHERE next_reset_at IS NOT NULL AND next_reset_at <= $due
+            UNION
+            SELECT org_id, env, customer_id FROM locks WHERE expires_at IS NOT NULL AND expires_at <= $due
+            LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$due", RowCodec.Ms(dueBy));
         cmd.Parameters.AddWithValue("$limit", limit);

@@ -230,4 +230,7 @@ public sealed record BalanceLock
     public LockStatus Status { get; init; } = LockStatus.Pending;
     public IReadOnlyList<SourceDelta> Deltas { get; init; } = [];
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>True when the lock came from a track (its usage event exists); a check's lock records usage at confirm.</summary>
+    public bool UsageRecorded { get; init; }
 }

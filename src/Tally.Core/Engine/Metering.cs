@@ -15,6 +15,9 @@ public sealed record TrackCommand
     public required DateTimeOffset Timestamp { get; init; }
     public string? IdempotencyKey { get; init; }
     public required string EventId { get; init; }
+
+    /// <summary>Track for usage; Lock for a check that only reserves (its usage shows when confirmed).</summary>
+    public LedgerKind Kind { get; init; } = LedgerKind.Track;
 }
 
 public enum TrackStatus
@@ -69,7 +72,7 @@ public static class Metering
         var evt = new LedgerEvent
         {
             Id = cmd.EventId,
-            Kind = LedgerKind.Track,
+            Kind = cmd.Kind,
             CustomerId = w.Customer.Id,
             EntityId = cmd.EntityId,
             EventName = cmd.EventName,

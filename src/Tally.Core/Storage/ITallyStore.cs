@@ -118,10 +118,16 @@ public interface ITallyStore : IAsyncDisposable
 
     Task<IReadOnlyList<LedgerEvent>> ListEventsAsync(TenantId tenant, EventQuery query, CancellationToken ct);
 
+    /// <summary>The customer holding a lock with this id (balances.finalize names only the lock).</summary>
+    Task<string?> FindLockOwnerAsync(TenantId tenant, string lockId, CancellationToken ct);
+
     /// <summary>Whether any customer has this plan version attached (plans.update then makes a new version).</summary>
     Task<bool> IsPlanAttachedAsync(TenantId tenant, string planId, int version, CancellationToken ct);
 
-    /// <summary>Customers that have a source due to reset at or before <paramref name="dueBy"/> (for the sweeper).</summary>
+    /// <summary>
+    /// Customers with something due at or before <paramref name="dueBy"/> (for the sweeper): a source to reset,
+    /// or a pending lock that expired.
+    /// </summary>
     Task<IReadOnlyList<(TenantId Tenant, string CustomerId)>> FindDueCustomersAsync(DateTimeOffset dueBy, int limit, CancellationToken ct);
 
     /// <summary>Deletes idempotency records older than the cutoff.</summary>

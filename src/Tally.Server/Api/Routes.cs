@@ -32,6 +32,7 @@ internal static class Routes
         app.MapRpc("customers.list", C.Default.ListCustomersParams, ListCustomers.Handle);
         app.MapRpc("customers.update", C.Default.UpdateCustomerParams, UpdateCustomer.Handle);
         app.MapRpc("customers.delete", C.Default.DeleteCustomerParams, DeleteCustomer.Handle);
+        app.MapRpc("customers.advance_test_clock", C.Default.AdvanceTestClockParams, AdvanceTestClock.Handle);
 
         app.MapRpc("entities.create", C.Default.CreateEntityParams, CreateEntity.Handle);
         app.MapRpc("entities.get", C.Default.GetEntityParams, GetEntity.Handle);
@@ -49,6 +50,7 @@ internal static class Routes
         app.MapRpc("balances.create", C.Default.CreateBalanceParams, CreateBalance.Handle);
         app.MapRpc("balances.update", C.Default.UpdateBalanceParams, UpdateBalance.Handle);
         app.MapRpc("balances.delete", C.Default.DeleteBalanceParams, DeleteBalance.Handle);
+        app.MapRpc("balances.finalize", C.Default.FinalizeLockParams, FinalizeLock.Handle);
 
         app.MapRpc("events.list", C.Default.ListEventsParams, ListEvents.Handle);
     }

@@ -16,6 +16,9 @@ public sealed record TallyOptions
     /// <summary>How often the reset sweeper looks for idle customers whose balances are due.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Keep negative free overage across resets instead of forgiving it (Autumn's persist_free_overage).</summary>
+    public bool PersistFreeOverage { get; init; }
+
     public bool IsPostgres => LooksLikePostgres(Database);
 
     public static bool LooksLikePostgres(string database) =>
@@ -40,6 +43,10 @@ public sealed record TallyOptions
         if (config["TALLY_IDEMPOTENCY_RETENTION"] is { Length: > 0 } retention)
         {
             options = options with { IdempotencyRetention = ParseDuration(retention, "TALLY_IDEMPOTENCY_RETENTION") };
+        }
+        if (config["TALLY_PERSIST_FREE_OVERAGE"] is { Length: > 0 } persist)
+        {
+            options = options with { PersistFreeOverage = persist is "1" or "true" or "True" };
         }
         if (config["TALLY_SWEEP_INTERVAL"] is { Length: > 0 } sweep)
         {

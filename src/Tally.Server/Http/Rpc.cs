@@ -21,6 +21,7 @@ public sealed class Call<TRequest>(HttpContext http, string route, TRequest requ
     public ITallyStore Store => Http.RequestServices.GetRequiredService<ITallyStore>();
     public Clock Clock => Http.RequestServices.GetRequiredService<Clock>();
     public IIdGenerator Ids => Http.RequestServices.GetRequiredService<IIdGenerator>();
+    public Core.Engine.ResetPolicy Policy => Http.RequestServices.GetRequiredService<Core.Engine.ResetPolicy>();
 
     /// <summary>
     /// The idempotency claim of this request: the body key (track only, scoped to the customer) wins over the

@@ -103,6 +103,8 @@ CREATE TABLE locks (
     PRIMARY KEY (org_id, env, customer_id, lock_id),
     FOREIGN KEY (org_id, env, customer_id) REFERENCES customers (org_id, env, customer_id) ON DELETE CASCADE ON UPDATE CASCADE
 );
+CREATE INDEX locks_by_id ON locks (org_id, env, lock_id);
+CREATE INDEX locks_expiry ON locks (expires_at) WHERE expires_at IS NOT NULL;
 
 -- The append-only ledger. seq orders it (newest first in events.list).
 CREATE TABLE events (

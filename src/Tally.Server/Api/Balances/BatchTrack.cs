@@ -36,6 +36,10 @@ internal static class BatchTrack
             {
                 return error;
             }
+            if (items[i].Lock is { Enabled: true })
+            {
+                return Errors.Invalid(t, $"[{i}].lock: locks are not accepted in batch_track; use balances.track");
+            }
             if (items[i].Timestamp is { } ts && ts > call.Clock.Now.ToUnixTimeMilliseconds())
             {
                 return Errors.Invalid(t, $"[{i}].timestamp: cannot be in the future");
@@ -50,7 +54,7 @@ internal static class BatchTrack
         {
             var entities = g.Select(i => items[i].EntityId).OfType<string>().Distinct().ToList();
             var check = await call.Store.MutateCustomerAsync(t, g.Key, (state, _) =>
-                Units.Answer(state is null ? Errors.CustomerNotFound(t, g.Key)
+                Units.Fail(state is null ? Errors.CustomerNotFound(t, g.Key)
                     : entities.FirstOrDefault(e => state.FindEntity(e) is null) is { } missing ? Errors.EntityNotFound(t, missing)
                     : Reply.Success), null, call.Ct).ConfigureAwait(false);
             if (!check.Result!.IsSuccess)
@@ -71,8 +75,8 @@ internal static class BatchTrack
                 {
                     return Units.Fail(Errors.CustomerNotFound(t, g.Key));
                 }
-                var w = Units.Begin(state);
                 var now = call.Clock.NowFor(state.Customer);
+                var w = Units.Begin(call, state, cat, now);
                 for (var k = 0; k < indexes.Count; k++)
                 {
                     var item = items[indexes[k]];

@@ -30,25 +30,26 @@ internal static class Check
         {
             return Errors.FeatureNotFound(t, r.FeatureId);
         }
-        if (r.Lock is not null)
+        if (r.Lock is { Enabled: true } l && await call.Store.FindLockOwnerAsync(t, l.LockId, call.Ct).ConfigureAwait(false) is not null)
         {
-            return Errors.BadRequest(t, "lock: balance locks are not available on this server yet");
+            return Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
         }
-        var sendEvent = r.SendEvent == true;
+        var sendEvent = r.SendEvent == true || r.Lock is { Enabled: true };
         if (sendEvent && feature.Type == FeatureType.Boolean)
         {
             return Errors.BadRequest(t, $"send_event: not allowed on boolean feature {feature.Id}");
         }
         var eventId = call.Ids.NewId("evt_");
         var result = await call.Store.MutateCustomerAsync(t, r.CustomerId,
-            (state, cat) => Decide(t, r, state, cat, call.Clock, eventId, sendEvent),
+            (state, cat) => Decide(call, state, cat, eventId, sendEvent),
             sendEvent ? call.Idempotency() : null, call.Ct).ConfigureAwait(false);
         return call.Finish(result);
     }
 
-    private static Decision<Reply> Decide(TenantId t, CheckParams r, CustomerState? state, Catalog cat, Clock clock, string eventId,
-        bool sendEvent)
+    private static Decision<Reply> Decide(Call<CheckParams> call, CustomerState? state, Catalog cat, string eventId, bool sendEvent)
     {
+        var t = call.Tenant;
+        var r = call.Request;
         if (state is null)
         {
             return Units.Fail(Errors.CustomerNotFound(t, r.CustomerId));
@@ -57,11 +58,20 @@ internal static class Check
         {
             return Units.Fail(Errors.FeatureNotFound(t, r.FeatureId));
         }
-        var now = clock.NowFor(state.Customer);
-        var w = Units.Begin(state);
+        var now = call.Clock.NowFor(state.Customer);
+        var (lockRequest, lockError) = LockRequest.Parse(t, r.Lock, feature, false, now);
+        if (lockError is not null)
+        {
+            return Units.Fail(lockError);
+        }
+        var w = Units.Begin(call, state, cat, now);
         if (r.EntityId is { } eid && w.Entity(eid) is null)
         {
             return Units.Fail(Errors.EntityNotFound(t, eid));
+        }
+        if (lockRequest is not null && w.Lock(lockRequest.LockId) is not null)
+        {
+            return Units.Fail(Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {lockRequest.LockId} already exists"));
         }
         var required = r.RequiredBalance ?? 1m;
         var consume = sendEvent
@@ -75,12 +85,18 @@ internal static class Check
                 PropertiesJson = r.Properties is { ValueKind: System.Text.Json.JsonValueKind.Object } p ? p.GetRawText() : "{}",
                 Timestamp = now,
                 EventId = eventId,
+                // A lock only reserves: its usage is recorded when the lock is confirmed.
+                Kind = lockRequest is null ? LedgerKind.Track : LedgerKind.Lock,
             }
             : null;
         var outcome = Metering.Check(w, cat, feature, r.EntityId, required, now, consume);
         Dictionary<string, Balance?>? balances = null;
         if (outcome.Consumed is { Status: TrackStatus.Applied } consumed)
         {
+            if (lockRequest is not null)
+            {
+                Locks.Hold(w, lockRequest.LockId, feature.Id, r.EntityId, required, lockRequest.ExpiresAt, consumed.Event!.Deltas, now, usageRecorded: false);
+            }
             var (_, map) = Metering.TrackBalances(w, cat, consume!, consumed, now);
             balances = map.ToDictionary(m => m.FeatureId, m => m.Balance.ToWire());
         }
@@ -95,6 +111,6 @@ internal static class Check
             Flag = outcome.Flag is { } f ? BalanceWire.ToFlag(f) : null,
         };
         var reply = Reply.Ok(response, TallyJsonContext.Default.CheckResponse);
-        return outcome.Consumed is { Status: TrackStatus.Applied } ? Units.Commit(w, reply) : Units.Answer(reply);
+        return outcome.Consumed is { Status: TrackStatus.Applied } ? Units.Commit(w, reply) : Units.Answer(w, reply);
     }
 }

@@ -43,7 +43,7 @@ internal static class CreateBalance
             {
                 return Units.Fail(Errors.BadRequest(t, $"entity {eid} cannot receive a balance of its own type feature {feature.Id}"));
             }
-            var w = Units.Begin(state);
+            var w = Units.Begin(call, state, cat, now);
             return BalanceOps.Create(w, command!, now, call.Ids) switch
             {
                 GrantStatus.DuplicateBalanceId => Units.Fail(Errors.BadRequest(t, $"balance_id: a balance {r.BalanceId} already exists for this customer")),

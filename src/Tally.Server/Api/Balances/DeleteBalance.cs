@@ -35,7 +35,7 @@ internal static class DeleteBalance
                 return Units.Fail(missing);
             }
             var now = call.Clock.NowFor(state!.Customer);
-            var w = Units.Begin(state);
+            var w = Units.Begin(call, state, cat, now);
             var target = new BalanceTarget(r.FeatureId ?? "", r.EntityId, interval, r.BalanceId);
             return BalanceOps.Delete(w, cat, target, r.RecalculateBalances == true, now, call.Ids) switch
             {

@@ -22,9 +22,13 @@ internal static class Track
             return error;
         }
         var r = call.Request;
+        if (r.Lock is { Enabled: true } l && await call.Store.FindLockOwnerAsync(t, l.LockId, call.Ct).ConfigureAwait(false) is not null)
+        {
+            return Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
+        }
         var eventId = call.Ids.NewId("evt_");
         var result = await call.Store.MutateCustomerAsync(t, r.CustomerId,
-            (state, cat) => Decide(t, r, features!, state, cat, call.Clock, eventId),
+            (state, cat) => Decide(call, features!, state, cat, eventId),
             call.Idempotency(r.IdempotencyKey, r.CustomerId), call.Ct).ConfigureAwait(false);
         return call.Finish(result);
     }
@@ -52,10 +56,6 @@ internal static class Track
         {
             return (null, Errors.Invalid(t, $"{prefix}timestamp: must be a positive number of milliseconds"));
         }
-        if (r.Lock is not null)
-        {
-            return (null, Errors.BadRequest(t, $"{prefix}lock: balance locks are not available on this server yet"));
-        }
         if (r.Properties is { } p && p.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Null))
         {
             return (null, Errors.Invalid(t, $"{prefix}properties: must be an object"));
@@ -78,30 +78,41 @@ internal static class Track
         _ => null,
     };
 
-    public static Decision<Reply> Decide(TenantId t, TrackParams r, IReadOnlyList<Feature> features, CustomerState? state, Catalog cat,
-        Clock clock, string eventId)
+    public static Decision<Reply> Decide(Call<TrackParams> call, IReadOnlyList<Feature> features, CustomerState? state, Catalog cat,
+        string eventId)
     {
+        var t = call.Tenant;
+        var r = call.Request;
         if (state is null)
         {
             return Units.Fail(Errors.CustomerNotFound(t, r.CustomerId));
         }
-        var now = clock.NowFor(state.Customer);
+        var now = call.Clock.NowFor(state.Customer);
         if (r.Timestamp is { } ts && ts > BalanceWire.Ms(now))
         {
             return Units.Fail(Errors.Invalid(t, "timestamp: cannot be in the future"));
         }
-        var w = Units.Begin(state);
+        var (lockRequest, lockError) = LockRequest.Parse(t, r.Lock, features[0], r.EventName is not null, now);
+        if (lockError is not null)
+        {
+            return Units.Fail(lockError);
+        }
+        var w = Units.Begin(call, state, cat, now);
         if (r.EntityId is { } eid && w.Entity(eid) is null)
         {
             return Units.Fail(Errors.EntityNotFound(t, eid));
         }
-        var (reply, applied) = Apply(t, r, features, w, cat, now, eventId);
+        if (lockRequest is not null && w.Lock(lockRequest.LockId) is not null)
+        {
+            return Units.Fail(Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {lockRequest.LockId} already exists"));
+        }
+        var (reply, applied) = Apply(t, r, features, w, cat, now, eventId, lockRequest);
         return applied ? Units.Commit(w, reply) : Units.Fail(reply);
     }
 
     /// <summary>Runs one track on a working state and builds its wire answer.</summary>
     public static (Reply Reply, bool Applied) Apply(TenantId t, TrackParams r, IReadOnlyList<Feature> features, Working w, Catalog cat,
-        DateTimeOffset now, string eventId)
+        DateTimeOffset now, string eventId, LockRequest? lockRequest = null)
     {
         var cmd = new TrackCommand
         {
@@ -121,6 +132,10 @@ internal static class Track
         {
             return (Reply.Error(400, ErrorCodes.InsufficientBalance,
                 $"Insufficient balance to deduct {cmd.Value} from feature {outcome.ShortFeatureId}", t), false);
+        }
+        if (lockRequest is not null)
+        {
+            Locks.Hold(w, lockRequest.LockId, features[0].Id, r.EntityId, cmd.Value, lockRequest.ExpiresAt, outcome.Event!.Deltas, now, usageRecorded: true);
         }
         var (balance, map) = Metering.TrackBalances(w, cat, cmd, outcome, now);
         var response = new BalancesTrackResponse

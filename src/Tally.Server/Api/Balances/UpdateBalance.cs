@@ -59,7 +59,7 @@ internal static class UpdateBalance
             {
                 return Units.Fail(Errors.Invalid(t, "next_reset_at: must be in the future"));
             }
-            var w = Units.Begin(state);
+            var w = Units.Begin(call, state, cat, now);
             var update = new BalanceUpdate
             {
                 Remaining = r.Remaining,
@@ -74,7 +74,7 @@ internal static class UpdateBalance
             {
                 UpdateStatus.NoBalanceForIncludedGrant => Units.Fail(Reply.Error(404, ErrorCodes.InvalidRequest,
                     $"No balances to update for feature {feature.Id}", t)),
-                UpdateStatus.NothingToUpdate => Units.Answer(Reply.Success),
+                UpdateStatus.NothingToUpdate => Units.Answer(w, Reply.Success),
                 _ => Units.Commit(w, Reply.Success),
             };
         }, call.Idempotency(), call.Ct).ConfigureAwait(false);

@@ -53,8 +53,8 @@ internal static class Attach
             {
                 return Units.Fail(missing);
             }
-            var w = Units.Begin(state!);
             var now = call.Clock.NowFor(state!.Customer);
+            var w = Units.Begin(call, state, cat, now);
             var outcome = Grants.Attach(w, cat, plan, r.EntityId, quantities, now, call.Ids);
             if (outcome.Status == AttachStatus.AlreadyAttached)
             {

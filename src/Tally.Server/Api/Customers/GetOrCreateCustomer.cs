@@ -40,15 +40,15 @@ internal static class GetOrCreateCustomer
         {
             if (state is not null)
             {
-                var w = Units.Begin(state);
                 var c = state.Customer;
+                var now = call.Clock.NowFor(c);
+                var w = Units.Begin(call, state, cat, now);
                 var filled = c with
                 {
                     Name = string.IsNullOrEmpty(c.Name) ? r.Name ?? c.Name : c.Name,
                     Email = string.IsNullOrEmpty(c.Email) ? r.Email ?? c.Email : c.Email,
                     SendEmailReceipts = r.SendEmailReceipts ?? c.SendEmailReceipts,
                 };
-                var now = call.Clock.NowFor(c);
                 if (filled != c)
                 {
                     w.SetCustomer(filled);
@@ -56,7 +56,7 @@ internal static class GetOrCreateCustomer
                     return Units.Commit(w, changed);
                 }
                 var reply = Reply.Ok(CustomerWire.ToWire(w, cat, t, now, CustomerRules.WantsEntities(r.Expand)), TallyJsonContext.Default.Customer);
-                return new Decision<Reply>(reply, null, reply.Body);
+                return new Decision<Reply>(reply, w.ToChanges(), reply.Body);
             }
             return Create(call, t, r, cat);
         }, call.Idempotency(), call.Ct).ConfigureAwait(false);

@@ -17,9 +17,9 @@ internal static class GetCustomer
             {
                 return Units.Fail(Errors.CustomerNotFound(t, r.CustomerId));
             }
-            var w = Units.Begin(state);
             var now = call.Clock.NowFor(state.Customer);
-            return Units.Answer(Reply.Ok(CustomerWire.ToWire(w, cat, t, now, CustomerRules.WantsEntities(r.Expand)), TallyJsonContext.Default.Customer));
+            var w = Units.Begin(call, state, cat, now);
+            return Units.Answer(w, Reply.Ok(CustomerWire.ToWire(w, cat, t, now, CustomerRules.WantsEntities(r.Expand)), TallyJsonContext.Default.Customer));
         }, null, call.Ct).ConfigureAwait(false);
         return call.Finish(result);
     }
@@ -50,8 +50,15 @@ internal static class ListCustomers
         foreach (var (id, _) in page)
         {
             var one = await call.Store.MutateCustomerAsync(t, id, (state, cat) =>
-                new Decision<Customer?>(state is null ? null
-                    : CustomerWire.ToWire(Units.Begin(state), cat, t, call.Clock.NowFor(state.Customer), false)), null, call.Ct).ConfigureAwait(false);
+            {
+                if (state is null)
+                {
+                    return new Decision<Customer?>(null);
+                }
+                var now = call.Clock.NowFor(state.Customer);
+                var w = Units.Begin(call, state, cat, now);
+                return new Decision<Customer?>(CustomerWire.ToWire(w, cat, t, now, false), w.ToChanges());
+            }, null, call.Ct).ConfigureAwait(false);
             if (one.Result is { } c)
             {
                 list.Add(c);

@@ -54,9 +54,10 @@ internal static class UpdateCustomer
                 BillingControlsJson = Json.Raw(r.BillingControls) ?? c.BillingControlsJson,
                 SendEmailReceipts = r.SendEmailReceipts ?? c.SendEmailReceipts,
             };
-            var w = Units.Begin(state);
+            var now = call.Clock.NowFor(updated);
+            var w = Units.Begin(call, state, cat, now);
             w.SetCustomer(updated);
-            var reply = Reply.Ok(CustomerWire.ToWire(w, cat, t, call.Clock.NowFor(updated), false), TallyJsonContext.Default.Customer);
+            var reply = Reply.Ok(CustomerWire.ToWire(w, cat, t, now, false), TallyJsonContext.Default.Customer);
             return Units.Commit(w, reply);
         }, call.Idempotency(), call.Ct).ConfigureAwait(false);
         return call.Finish(result);
@@ -75,7 +76,7 @@ internal static class DeleteCustomer
             {
                 return Units.Fail(Errors.CustomerNotFound(t, id));
             }
-            var w = Units.Begin(state);
+            var w = new Core.Engine.Working(state);
             w.DeleteCustomer();
             return Units.Commit(w, Reply.Success);
         }, call.Idempotency(), call.Ct).ConfigureAwait(false);

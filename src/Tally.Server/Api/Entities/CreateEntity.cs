@@ -59,7 +59,7 @@ internal static class CreateEntity
             }
             else
             {
-                w = Units.Begin(state);
+                w = Units.Begin(call, state, cat, now);
             }
             var entity = new Entity
             {

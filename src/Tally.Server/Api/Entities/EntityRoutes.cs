@@ -47,8 +47,9 @@ internal static class GetEntity
             {
                 return Units.Fail(Errors.EntityNotFound(t, r.EntityId));
             }
-            var w = Units.Begin(state);
-            return Units.Answer(Reply.Ok(CustomerWire.ToWire(w, cat, t, e, call.Clock.NowFor(state.Customer)), TallyJsonContext.Default.EntityResponse));
+            var now = call.Clock.NowFor(state.Customer);
+            var w = Units.Begin(call, state, cat, now);
+            return Units.Answer(w, Reply.Ok(CustomerWire.ToWire(w, cat, t, e, now), TallyJsonContext.Default.EntityResponse));
         }, null, call.Ct).ConfigureAwait(false);
         return call.Finish(result);
     }
@@ -82,10 +83,10 @@ internal static class ListEntities
                 {
                     return new Decision<List<EntityResponse>>([]);
                 }
-                var w = Units.Begin(state);
                 var now = call.Clock.NowFor(state.Customer);
-                return new Decision<List<EntityResponse>>(ids.Select(id => state.FindEntity(id)).OfType<Entity>()
-                    .Select(e => CustomerWire.ToWire(w, cat, t, e, now)).ToList());
+                var w = Units.Begin(call, state, cat, now);
+                return new Decision<List<EntityResponse>>(ids.Select(id => w.Entity(id)).OfType<Entity>()
+                    .Select(e => CustomerWire.ToWire(w, cat, t, e, now)).ToList(), w.ToChanges());
             }, null, call.Ct).ConfigureAwait(false);
             list.AddRange(one.Result!);
         }
@@ -125,10 +126,11 @@ internal static class UpdateEntity
             {
                 return Units.Fail(Errors.EntityNotFound(t, r.EntityId));
             }
-            var w = Units.Begin(state);
+            var now = call.Clock.NowFor(state.Customer);
+            var w = Units.Begin(call, state, cat, now);
             var updated = e with { BillingControlsJson = Json.Raw(r.BillingControls) ?? e.BillingControlsJson };
             w.Put(updated);
-            var reply = Reply.Ok(CustomerWire.ToWire(w, cat, t, updated, call.Clock.NowFor(state.Customer)), TallyJsonContext.Default.EntityResponse);
+            var reply = Reply.Ok(CustomerWire.ToWire(w, cat, t, updated, now), TallyJsonContext.Default.EntityResponse);
             return Units.Commit(w, reply);
         }, call.Idempotency(), call.Ct).ConfigureAwait(false);
         return call.Finish(result);
@@ -153,8 +155,9 @@ internal static class DeleteEntity
             {
                 return Units.Fail(Errors.CustomerNotFound(t, customerId!));
             }
-            var w = Units.Begin(state);
-            return Core.Engine.Entities.Delete(w, cat, r.EntityId, call.Clock.NowFor(state.Customer), call.Ids) == EntityStatus.NotFound
+            var now = call.Clock.NowFor(state.Customer);
+            var w = Units.Begin(call, state, cat, now);
+            return Core.Engine.Entities.Delete(w, cat, r.EntityId, now, call.Ids) == EntityStatus.NotFound
                 ? Units.Fail(Errors.EntityNotFound(t, r.EntityId))
                 : Units.Commit(w, Reply.Success);
         }, call.Idempotency(), call.Ct).ConfigureAwait(false);
