@@ -16,7 +16,43 @@ public sealed class CustomerState
     private readonly Dictionary<string, CustomerPlan> _plans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BalanceLock> _locks = new(StringComparer.Ordinal);
 
+    private DateTimeOffset? _nextDue;
+    private bool _nextDueKnown;
+
     public CustomerState(Customer customer) => Customer = customer;
+
+    /// <summary>
+    /// The earliest moment something of this customer falls due (a reset, a rollover or lock expiry), so the hot
+    /// path can skip settling in O(1); recomputed only after a change touches the earliest item.
+    /// </summary>
+    public DateTimeOffset? NextDueAt
+    {
+        get
+        {
+            if (!_nextDueKnown)
+            {
+                _nextDue = Min(Min(_sources.Values.Select(s => s.NextResetAt)), Min(Min(_rollovers.Values.Select(r => r.ExpiresAt)),
+                    Min(_locks.Values.Select(l => l.ExpiresAt))));
+                _nextDueKnown = true;
+            }
+            return _nextDue;
+        }
+    }
+
+    private static DateTimeOffset? Min(IEnumerable<DateTimeOffset?> values)
+    {
+        DateTimeOffset? min = null;
+        foreach (var v in values)
+        {
+            if (v is { } x && (min is null || x < min))
+            {
+                min = x;
+            }
+        }
+        return min;
+    }
+
+    private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a < b ? a : b);
 
     public Customer Customer { get; private set; }
 
@@ -48,6 +84,11 @@ public sealed class CustomerState
 
     public void Apply(CustomerChanges changes)
     {
+        if (changes.UpsertSources.Count > 0 || changes.DeleteSources.Count > 0 || changes.UpsertRollovers.Count > 0
+            || changes.DeleteRollovers.Count > 0 || changes.UpsertLocks.Count > 0 || changes.DeleteLocks.Count > 0)
+        {
+            ObserveDueChanges(changes);
+        }
         if (changes.Customer is { } c)
         {
             Customer = c;
@@ -100,6 +141,49 @@ public sealed class CustomerState
             _locks.Remove(id);
         }
         NextSeq = Math.Max(NextSeq, changes.NextSeq);
+    }
+
+    // Keeps NextDueAt exact without a scan in the common case: an update that leaves the earliest item alone and
+    // brings nothing earlier changes nothing; otherwise the next read recomputes it once.
+    private void ObserveDueChanges(CustomerChanges changes)
+    {
+        if (!_nextDueKnown)
+        {
+            return;
+        }
+        var min = _nextDue;
+        bool TouchesMin(DateTimeOffset? old) => old is { } o && min is { } m && o <= m;
+        foreach (var s in changes.UpsertSources)
+        {
+            if ((_sources.TryGetValue(s.Id, out var old) && TouchesMin(old.NextResetAt) && old.NextResetAt != s.NextResetAt)
+                || (s.NextResetAt is { } n && (min is null || n < min)))
+            {
+                _nextDueKnown = false;
+                return;
+            }
+        }
+        foreach (var r in changes.UpsertRollovers)
+        {
+            if ((_rollovers.TryGetValue(r.Id, out var old) && TouchesMin(old.ExpiresAt) && old.ExpiresAt != r.ExpiresAt)
+                || (r.ExpiresAt is { } e && (min is null || e < min)))
+            {
+                _nextDueKnown = false;
+                return;
+            }
+        }
+        foreach (var l in changes.UpsertLocks)
+        {
+            if ((_locks.TryGetValue(l.Id, out var old) && TouchesMin(old.ExpiresAt) && old.ExpiresAt != l.ExpiresAt)
+                || (l.ExpiresAt is { } e && (min is null || e < min)))
+            {
+                _nextDueKnown = false;
+                return;
+            }
+        }
+        if (changes.DeleteSources.Count > 0 || changes.DeleteRollovers.Count > 0 || changes.DeleteLocks.Count > 0)
+        {
+            _nextDueKnown = false;
+        }
     }
 
     /// <summary>Loads rows read from storage (no change tracking).</summary>

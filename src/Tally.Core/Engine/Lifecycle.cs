@@ -19,11 +19,7 @@ public sealed record ResetPolicy
 public static class Lifecycle
 {
     /// <summary>Whether anything is due at <paramref name="now"/> (cheap; lets read paths skip the work).</summary>
-    public static bool IsDue(CustomerState state, DateTimeOffset now) =>
-        state.Sources.Any(s => s.NextResetAt is { } n && n <= now)
-        || state.Locks.Any(l => l.Status == LockStatus.Pending && l.ExpiresAt is { } e && e <= now)
-        || state.Rollovers.Any(r => r.ExpiresAt is { } e && e <= now)
-        || state.Locks.Any(l => l.Status != LockStatus.Pending && l.ExpiresAt is { } e && e <= now);
+    public static bool IsDue(CustomerState state, DateTimeOffset now) => state.NextDueAt is { } due && due <= now;
 
     public static void Settle(Working w, Catalog catalog, DateTimeOffset now, ResetPolicy policy, IIdGenerator ids)
     {
