@@ -139,7 +139,7 @@ public static class Metering
     {
         if (feature.Type == FeatureType.Boolean)
         {
-            var flag = BalanceView.Visible(w, feature.Id, entityId, now).OrderBy(s => s.Seq).FirstOrDefault();
+            var flag = BalanceView.Flag(w, feature.Id, entityId, now);
             return new CheckOutcome(flag is not null, feature.Id, required, null, flag, null);
         }
 
