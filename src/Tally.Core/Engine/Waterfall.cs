@@ -140,11 +140,13 @@ public static class Waterfall
     internal static FeatureDeduction Plan(Working w, Catalog catalog, string featureId, IReadOnlyList<Candidate> candidates,
         decimal amount, OverageBehavior behavior, DateTimeOffset now, PendingBalances pending)
     {
-        var balances = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        // Per touched source: its balance before this feature and the units taken since, so that the written
+        // balance is exactly the starting balance minus the (merged) ledger delta.
+        var taken = new Dictionary<string, (decimal Start, decimal Units)>(StringComparer.Ordinal);
         var rollovers = new Dictionary<string, (RolloverBucket Bucket, decimal Balance)>(StringComparer.Ordinal);
         var deltas = new List<SourceDelta>();
-        decimal Bal(BalanceSource s) =>
-            balances.TryGetValue(s.Id, out var b) ? b : pending.Sources.TryGetValue(s.Id, out var p) ? p : s.Balance;
+        decimal Start(BalanceSource s) => pending.Sources.TryGetValue(s.Id, out var p) ? p : s.Balance;
+        decimal Bal(BalanceSource s) => taken.TryGetValue(s.Id, out var t) ? t.Start - t.Units : Start(s);
 
         var left = amount;
 
@@ -218,9 +220,9 @@ public static class Waterfall
             return d with { Applied = 0, Deltas = [] };
         }
 
-        foreach (var (id, bal) in balances)
+        foreach (var (id, t) in taken)
         {
-            pending.Sources[id] = bal;
+            pending.Sources[id] = t.Start - t.Units;
         }
         foreach (var (id, r) in rollovers)
         {
@@ -281,7 +283,8 @@ public static class Waterfall
 
         void Take(Candidate c, decimal want, decimal units, string? rolloverId)
         {
-            balances[c.Source.Id] = Bal(c.Source) - units;
+            var t = taken.TryGetValue(c.Source.Id, out var x) ? x : (Start(c.Source), 0m);
+            taken[c.Source.Id] = (t.Item1, t.Item2 + units);
             Consumed(c, want, units);
             deltas.Add(Delta(c.Source, units, rolloverId));
         }
