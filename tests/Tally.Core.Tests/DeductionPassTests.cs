@@ -240,4 +240,17 @@ public sealed class DeductionPassTests
         Assert.Equal(180m, r.Balance!.Granted);
         Assert.Equal(120m, r.Balance.Remaining);
     }
+
+    [Fact]
+    public void Track_AllowBehavior_NoFloorAndNoCeiling()
+    {
+        var s = new Scenario(F.Metered("messages"));
+        var m = s.Add(Src.Monthly("messages", 10));
+
+        s.Track("messages", 25, OverageBehavior.Allow);
+        Assert.Equal(-15m, s.Balance(m));
+
+        s.Track("messages", -40, OverageBehavior.Allow);
+        Assert.Equal(25m, s.Balance(m));
+    }
 }
