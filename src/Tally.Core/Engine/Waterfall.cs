@@ -283,8 +283,8 @@ public static class Waterfall
 
         void Take(Candidate c, decimal want, decimal units, string? rolloverId)
         {
-            var t = taken.TryGetValue(c.Source.Id, out var x) ? x : (Start(c.Source), 0m);
-            taken[c.Source.Id] = (t.Item1, t.Item2 + units);
+            var t = taken.TryGetValue(c.Source.Id, out var x) ? x : (Start: Start(c.Source), Units: 0m);
+            taken[c.Source.Id] = (t.Start, t.Units + units);
             Consumed(c, want, units);
             deltas.Add(Delta(c.Source, units, rolloverId));
         }
