@@ -42,6 +42,18 @@ public static class BalanceView
         return all.Where(s => !s.IsExpired(now) && (!s.IsDrained || (keep?.Contains(s.Id) ?? false)));
     }
 
+    /// <summary>
+    /// The flag a subject sees for a boolean feature. A flag has no balance, so a standalone flag never counts as
+    /// drained (Autumn's looseEntitlementIsLiveSql keeps boolean grants).
+    /// </summary>
+    public static BalanceSource? Flag(Working w, string featureId, string? entityId, DateTimeOffset now)
+    {
+        var all = entityId is null
+            ? w.SourcesOf(featureId)
+            : w.SourcesOf(featureId, entityId).Concat(w.SourcesOf(featureId, null));
+        return all.Where(s => !s.IsExpired(now)).OrderBy(s => s.Seq).FirstOrDefault();
+    }
+
     public static BalanceSummary? For(Working w, Catalog catalog, string featureId, string? entityId, DateTimeOffset now,
         IReadOnlySet<string>? keep = null)
     {
@@ -105,8 +117,7 @@ public static class BalanceView
         foreach (var f in catalog.Features)
         {
             if (f.Type != FeatureType.Boolean) continue;
-            var s = Visible(w, f.Id, entityId, now).OrderBy(x => x.Seq).FirstOrDefault();
-            if (s is not null) yield return s;
+            if (Flag(w, f.Id, entityId, now) is { } s) yield return s;
         }
     }
 

@@ -54,6 +54,9 @@ public static class Metering
     {
         var results = new List<FeatureDeduction>();
         var deltas = new List<SourceDelta>();
+        // Every feature is decided before any is written, so a rejected feature leaves the working state untouched
+        // even when an earlier feature of the same event name fitted.
+        var pending = new PendingBalances();
         foreach (var f in cmd.Features)
         {
             if (f.Type == FeatureType.Boolean)
@@ -61,14 +64,16 @@ public static class Metering
                 continue;
             }
             var candidates = Waterfall.Candidates(w, catalog, f.Id, cmd.EntityId, now);
-            var d = Waterfall.Run(w, catalog, f.Id, candidates, cmd.Value, cmd.Behavior, now);
-            if (!d.Satisfied && cmd.Behavior == OverageBehavior.Reject)
+            candidates.RemoveAll(c => pending.Drained(c.Source));
+            var d = Waterfall.Plan(w, catalog, f.Id, candidates, cmd.Value, cmd.Behavior, now, pending);
+            if (Waterfall.IsRejected(d, cmd.Behavior))
             {
                 return new TrackOutcome(TrackStatus.InsufficientBalance, results, null, f.Id);
             }
             results.Add(d);
             deltas.AddRange(d.Deltas);
         }
+        pending.WriteTo(w);
         var evt = new LedgerEvent
         {
             Id = cmd.EventId,
@@ -137,7 +142,7 @@ public static class Metering
     {
         if (feature.Type == FeatureType.Boolean)
         {
-            var flag = BalanceView.Visible(w, feature.Id, entityId, now).OrderBy(s => s.Seq).FirstOrDefault();
+            var flag = BalanceView.Flag(w, feature.Id, entityId, now);
             return new CheckOutcome(flag is not null, feature.Id, required, null, flag, null);
         }
 

@@ -116,19 +116,51 @@ public static class Waterfall
     public static FeatureDeduction Run(Working w, Catalog catalog, string featureId, IReadOnlyList<Candidate> candidates,
         decimal amount, OverageBehavior behavior, DateTimeOffset now, bool dryRun = false)
     {
-        var balances = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var pending = new PendingBalances();
+        var d = Plan(w, catalog, featureId, candidates, amount, behavior, now, pending);
+        if (!dryRun)
+        {
+            pending.WriteTo(w);
+        }
+        return d;
+    }
+
+    /// <summary>
+    /// True when <paramref name="d"/> must fail the request: under reject, a deduction that did not fit.
+    /// A refund is never rejected; what finds no room is dropped, as Autumn rejects only a positive remainder.
+    /// </summary>
+    public static bool IsRejected(FeatureDeduction d, OverageBehavior behavior) =>
+        behavior == OverageBehavior.Reject && !d.Satisfied && d.Requested > 0;
+
+    /// <summary>
+    /// Decides one feature's deduction against the working state as amended by <paramref name="pending"/>,
+    /// and records the new balances in <paramref name="pending"/> (unless rejected) instead of the working state,
+    /// so that several features can be decided before any of them is written.
+    /// </summary>
+    internal static FeatureDeduction Plan(Working w, Catalog catalog, string featureId, IReadOnlyList<Candidate> candidates,
+        decimal amount, OverageBehavior behavior, DateTimeOffset now, PendingBalances pending)
+    {
+        // Per touched source: its balance before this feature and the units taken since, so that the written
+        // balance is exactly the starting balance minus the (merged) ledger delta.
+        var taken = new Dictionary<string, (decimal Start, decimal Units)>(StringComparer.Ordinal);
         var rollovers = new Dictionary<string, (RolloverBucket Bucket, decimal Balance)>(StringComparer.Ordinal);
         var deltas = new List<SourceDelta>();
-        decimal Bal(BalanceSource s) => balances.TryGetValue(s.Id, out var b) ? b : s.Balance;
+        decimal Start(BalanceSource s) => pending.Sources.TryGetValue(s.Id, out var p) ? p : s.Balance;
+        decimal Bal(BalanceSource s) => taken.TryGetValue(s.Id, out var t) ? t.Start - t.Units : Start(s);
 
         var left = amount;
+
+        // What is left, in the unit of the last candidate drawn from. Dividing by a credit cost is inexact
+        // (1/3), so the next candidate with the same cost continues from this exact figure instead of left × cost.
+        decimal? restCost = null;
+        decimal rest = 0;
+
         if (amount > 0)
         {
             if (candidates.Count > 0 && candidates[0].Source.Unlimited)
             {
                 var u = candidates[0];
-                Take(u, amount * u.Cost, null);
-                left = 0;
+                Take(u, amount * u.Cost, amount * u.Cost, null);
             }
             else
             {
@@ -156,8 +188,7 @@ public static class Waterfall
             if (candidates.Count > 0 && candidates[0].Source.Unlimited)
             {
                 var u = candidates[0];
-                Take(u, amount * u.Cost, null);
-                left = 0;
+                Take(u, amount * u.Cost, amount * u.Cost, null);
             }
             else
             {
@@ -183,40 +214,38 @@ public static class Waterfall
         {
             left = 0;
         }
-        var satisfied = left == 0;
-        if (!satisfied && behavior == OverageBehavior.Reject)
+        var d = new FeatureDeduction(featureId, amount, amount - left, left == 0, Merge(deltas));
+        if (IsRejected(d, behavior))
         {
-            return new FeatureDeduction(featureId, amount, 0, false, []);
-        }
-        if (dryRun)
-        {
-            return new FeatureDeduction(featureId, amount, amount - left, satisfied, Merge(deltas));
+            return d with { Applied = 0, Deltas = [] };
         }
 
-        foreach (var (id, bal) in balances)
+        foreach (var (id, t) in taken)
         {
-            var s = w.Source(id)!;
-            w.Put(s with { Balance = bal });
+            pending.Sources[id] = t.Start - t.Units;
         }
-        foreach (var (bucket, bal) in rollovers.Values)
+        foreach (var (id, r) in rollovers)
         {
-            w.Put(bucket with { Balance = bal });
+            pending.Rollovers[id] = r;
         }
-        return new FeatureDeduction(featureId, amount, amount - left, satisfied, Merge(deltas));
+        return d;
 
         bool MayGoNegative(Candidate c) =>
             behavior is OverageBehavior.Overflow or OverageBehavior.Allow
             || c.Source.UsageAllowed
             || (behavior != OverageBehavior.Reject && c.Source.Price is null && catalog.Feature(c.Source.FeatureId)?.IsContinuous == true);
 
+        decimal Want(Candidate c) => restCost == c.Cost ? rest : left * c.Cost;
+
         void DrawRollovers()
         {
-            var pool = new List<(RolloverBucket R, Candidate C)>();
+            var pool = new List<(RolloverBucket R, decimal Balance, Candidate C)>();
             foreach (var c in candidates)
             {
                 foreach (var r in w.RolloversOf(c.Source.Id))
                 {
-                    if (r.IsLive(now)) pool.Add((r, c));
+                    var bal = pending.Rollovers.TryGetValue(r.Id, out var p) ? p.Balance : r.Balance;
+                    if ((r with { Balance = bal }).IsLive(now)) pool.Add((r, bal, c));
                 }
             }
             pool.Sort((a, b) =>
@@ -224,39 +253,54 @@ public static class Waterfall
                 var r = (a.R.ExpiresAt ?? DateTimeOffset.MaxValue).CompareTo(b.R.ExpiresAt ?? DateTimeOffset.MaxValue);
                 return r != 0 ? r : a.R.CreatedAt.CompareTo(b.R.CreatedAt);
             });
-            foreach (var (r, c) in pool)
+            foreach (var (r, bal, c) in pool)
             {
                 if (left <= 0) break;
-                var want = left * c.Cost;
-                var take = Math.Min(want, r.Balance);
+                var want = Want(c);
+                var take = Math.Min(want, bal);
                 if (take <= 0) continue;
-                rollovers[r.Id] = (r, r.Balance - take);
-                left = take == want ? 0 : left - take / c.Cost;
+                rollovers[r.Id] = (r, bal - take);
+                Consumed(c, want, take);
                 deltas.Add(Delta(c.Source, take, r.Id));
             }
         }
 
         void TakeUpTo(Candidate c, decimal room)
         {
-            var want = left * c.Cost;
+            var want = Want(c);
             var take = Math.Min(want, room);
             if (take <= 0) return;
-            Take(c, take, take == want ? 0 : left - take / c.Cost);
+            Take(c, want, take, null);
         }
 
         void GiveUpTo(Candidate c, decimal room)
         {
-            var want = -left * c.Cost;
-            var give = Math.Min(want, room);
+            var want = Want(c);
+            var give = Math.Min(-want, room);
             if (give <= 0) return;
-            Take(c, -give, give == want ? 0 : left + give / c.Cost);
+            Take(c, want, -give, null);
         }
 
-        void Take(Candidate c, decimal units, decimal? newLeft)
+        void Take(Candidate c, decimal want, decimal units, string? rolloverId)
         {
-            balances[c.Source.Id] = Bal(c.Source) - units;
-            if (newLeft is { } nl) left = nl;
-            deltas.Add(Delta(c.Source, units, null));
+            var t = taken.TryGetValue(c.Source.Id, out var x) ? x : (Start: Start(c.Source), Units: 0m);
+            taken[c.Source.Id] = (t.Start, t.Units + units);
+            Consumed(c, want, units);
+            deltas.Add(Delta(c.Source, units, rolloverId));
+        }
+
+        // Credit units taken from a source of cost c.Cost out of the wanted amount in that unit.
+        void Consumed(Candidate c, decimal want, decimal units)
+        {
+            if (units == want)
+            {
+                left = 0;
+                restCost = null;
+                return;
+            }
+            restCost = c.Cost;
+            rest = want - units;
+            left = rest / c.Cost;
         }
     }
 
@@ -285,4 +329,28 @@ public static class Waterfall
         Value = value,
         RolloverId = rolloverId,
     };
+}
+
+/// <summary>Balances a request has decided but not yet written to the <see cref="Working"/>.</summary>
+internal sealed class PendingBalances
+{
+    public Dictionary<string, decimal> Sources { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, (RolloverBucket Bucket, decimal Balance)> Rollovers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A standalone grant this request has drained to exactly zero: later features of the request skip it.</summary>
+    public bool Drained(BalanceSource s) =>
+        s.IsStandalone && !s.Unlimited && Sources.TryGetValue(s.Id, out var b) && b == 0m;
+
+    public void WriteTo(Working w)
+    {
+        foreach (var (id, bal) in Sources)
+        {
+            w.Put(w.Source(id)! with { Balance = bal });
+        }
+        foreach (var (bucket, bal) in Rollovers.Values)
+        {
+            w.Put(bucket with { Balance = bal });
+        }
+    }
 }
