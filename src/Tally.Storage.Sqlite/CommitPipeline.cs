@@ -67,6 +67,7 @@ internal sealed class CommitPipeline : IAsyncDisposable
                 {
                     item.Write(_writer);
                 }
+                _writer.FlushDeferred();
                 tx.Commit();
                 foreach (var item in batch)
                 {
@@ -84,6 +85,7 @@ internal sealed class CommitPipeline : IAsyncDisposable
             finally
             {
                 _writer.Transaction = null;
+                _writer.DiscardDeferred();
             }
         }
     }
@@ -107,7 +109,38 @@ internal sealed class SqlWriter(SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
+    // Row writes that only the last one of a batch needs (a balance row rewritten by many tracks in one batch),
+    // keyed by table and primary key; flushed before any write that could depend on them and before commit.
+    private readonly Dictionary<(string Sql, string Key), object?[]> _deferred = [];
+    private readonly List<(string Sql, string Key)> _deferredOrder = [];
+
     public SqliteTransaction? Transaction { get; set; }
+
+    /// <summary>Queues an idempotent upsert; a later one with the same key replaces it.</summary>
+    public void Defer(string sql, string key, params object?[] args)
+    {
+        var k = (sql, key);
+        if (!_deferred.ContainsKey(k))
+        {
+            _deferredOrder.Add(k);
+        }
+        _deferred[k] = args;
+    }
+
+    public void FlushDeferred()
+    {
+        foreach (var k in _deferredOrder)
+        {
+            Exec(k.Sql, _deferred[k]);
+        }
+        DiscardDeferred();
+    }
+
+    public void DiscardDeferred()
+    {
+        _deferred.Clear();
+        _deferredOrder.Clear();
+    }
 
     public int Exec(string sql, params object?[] args)
     {

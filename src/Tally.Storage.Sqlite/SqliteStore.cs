@@ -444,10 +444,14 @@ public sealed class SqliteStore : ITallyStore
                 {
                     return RenameOutcome.TargetExists;
                 }
-                await Pipeline.CommitAsync(w => w.Exec(
-                    "UPDATE customers SET customer_id = $3, data = $4 WHERE org_id = $0 AND env = $1 AND customer_id = $2",
-                    tenant.OrgId, RowCodec.EnvName(tenant.Env), customerId, newCustomerId,
-                    RowCodec.Write(a.State.Customer with { Id = newCustomerId })), epoch).ConfigureAwait(false);
+                var renamed = RowCodec.Write(a.State.Customer with { Id = newCustomerId });
+                await Pipeline.CommitAsync(w =>
+                {
+                    // Rows of the old id that wait for the end of the batch must exist before the cascade moves them.
+                    w.FlushDeferred();
+                    w.Exec("UPDATE customers SET customer_id = $3, data = $4 WHERE org_id = $0 AND env = $1 AND customer_id = $2",
+                        tenant.OrgId, RowCodec.EnvName(tenant.Env), customerId, newCustomerId, renamed);
+                }, epoch).ConfigureAwait(false);
                 // Reload both from disk: the cascade renamed every child row.
                 a.Loaded = false;
                 b.Loaded = false;
@@ -506,10 +510,32 @@ public sealed class SqliteStore : ITallyStore
         return list;
     }
 
+    private const string UpsertSourceSql = """
+        INSERT INTO balance_sources (org_id, env, customer_id, source_id, feature_id, entity_id, balance, next_reset_at, expires_at, data)
+        VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (org_id, env, customer_id, source_id) DO UPDATE SET
+            feature_id = excluded.feature_id, entity_id = excluded.entity_id, balance = excluded.balance,
+            next_reset_at = excluded.next_reset_at, expires_at = excluded.expires_at, data = excluded.data
+        """;
+
+    private const string UpsertRolloverSql = """
+        INSERT INTO rollovers (org_id, env, customer_id, rollover_id, source_id, data) VALUES ($0, $1, $2, $3, $4, $5)
+        ON CONFLICT (org_id, env, customer_id, rollover_id) DO UPDATE SET data = excluded.data
+        """;
+
     private static void WriteCustomer(SqlWriter w, TenantId t, string customerId, CustomerChanges c, bool isNew)
     {
         var o = t.OrgId;
         var env = RowCodec.EnvName(t.Env);
+        // A track only rewrites balance rows and appends events: those rows can wait for the end of the batch,
+        // where only the last version of each is written. Anything structural first flushes what waits.
+        var balanceOnly = c.Customer is null && !c.DeleteCustomer && c.UpsertEntities.Count == 0 && c.DeleteEntities.Count == 0
+            && c.UpsertPlans.Count == 0 && c.DeletePlans.Count == 0 && c.DeleteSources.Count == 0 && c.DeleteRollovers.Count == 0
+            && c.UpsertLocks.Count == 0 && c.DeleteLocks.Count == 0;
+        if (!balanceOnly)
+        {
+            w.FlushDeferred();
+        }
         if (c.DeleteCustomer)
         {
             w.Exec("DELETE FROM customers WHERE org_id = $0 AND env = $1 AND customer_id = $2", o, env, customerId);
@@ -529,10 +555,6 @@ public sealed class SqliteStore : ITallyStore
                 w.Exec("UPDATE customers SET next_seq = $3, name = $4, email = $5, data = $6 WHERE org_id = $0 AND env = $1 AND customer_id = $2",
                     o, env, customerId, c.NextSeq, cust.Name, cust.Email, RowCodec.Write(cust));
             }
-        }
-        else if (c.UpsertEntities.Count > 0 || c.UpsertSources.Count > 0)
-        {
-            w.Exec("UPDATE customers SET next_seq = $3 WHERE org_id = $0 AND env = $1 AND customer_id = $2", o, env, customerId, c.NextSeq);
         }
         foreach (var e in c.UpsertEntities)
         {
@@ -559,26 +581,17 @@ public sealed class SqliteStore : ITallyStore
         }
         foreach (var s in c.UpsertSources)
         {
-            w.Exec("""
-                INSERT INTO balance_sources (org_id, env, customer_id, source_id, feature_id, entity_id, balance, next_reset_at, expires_at, data)
-                VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9)
-                ON CONFLICT (org_id, env, customer_id, source_id) DO UPDATE SET
-                    feature_id = excluded.feature_id, entity_id = excluded.entity_id, balance = excluded.balance,
-                    next_reset_at = excluded.next_reset_at, expires_at = excluded.expires_at, data = excluded.data
-                """, o, env, customerId, s.Id, s.FeatureId, s.EntityId, RowCodec.Dec(s.Balance), RowCodec.Ms(s.NextResetAt),
-                RowCodec.Ms(s.ExpiresAt), RowCodec.Write(s));
+            w.Defer(UpsertSourceSql, $"{o}\u0001{env}\u0001{customerId}\u0001{s.Id}", o, env, customerId, s.Id, s.FeatureId, s.EntityId,
+                RowCodec.Dec(s.Balance), RowCodec.Ms(s.NextResetAt), RowCodec.Ms(s.ExpiresAt), RowCodec.Write(s));
+        }
+        foreach (var r in c.UpsertRollovers)
+        {
+            w.Defer(UpsertRolloverSql, $"{o}\u0001{env}\u0001{customerId}\u0001{r.Id}", o, env, customerId, r.Id, r.SourceId, RowCodec.Write(r));
         }
         foreach (var id in c.DeleteSources)
         {
             w.Exec("DELETE FROM rollovers WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND source_id = $3", o, env, customerId, id);
             w.Exec("DELETE FROM balance_sources WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND source_id = $3", o, env, customerId, id);
-        }
-        foreach (var r in c.UpsertRollovers)
-        {
-            w.Exec("""
-                INSERT INTO rollovers (org_id, env, customer_id, rollover_id, source_id, data) VALUES ($0, $1, $2, $3, $4, $5)
-                ON CONFLICT (org_id, env, customer_id, rollover_id) DO UPDATE SET data = excluded.data
-                """, o, env, customerId, r.Id, r.SourceId, RowCodec.Write(r));
         }
         foreach (var id in c.DeleteRollovers)
         {
