@@ -17,7 +17,7 @@ internal static class P
 
     public static NpgsqlParameter Num(decimal v) => new NpgsqlParameter<decimal> { TypedValue = v };
 
-    public static NpgsqlParameter Json(string v) => new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = v };
+    public static NpgsqlParameter Json(string v) => new() { NpgsqlDbType = NpgsqlDbType.Json, Value = v };
 
     public static NpgsqlParameter Bytes(byte[] v) => new() { NpgsqlDbType = NpgsqlDbType.Bytea, Value = v };
 

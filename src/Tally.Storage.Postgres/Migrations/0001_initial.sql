@@ -1,7 +1,8 @@
 -- Every row carries (org_id, env), customer-scoped rows also customer_id, and their keys start with those
 -- columns, so the tables can be distributed by customer later (Citus) without a schema change.
 -- No foreign keys: a customer's rows are deleted and renamed explicitly by the store.
--- Amounts are numeric, timestamps bigint milliseconds, domain rows jsonb written by RowCodec.
+-- Amounts are numeric, timestamps bigint milliseconds. Domain rows are json written by RowCodec and kept
+-- byte for byte as written (jsonb would reorder object keys, e.g. of a plan's options).
 -- Identifiers, names and emails use the "C" collation: byte order and ASCII-only case folding, as in SQLite.
 
 CREATE TABLE organizations (
@@ -30,7 +31,7 @@ CREATE TABLE features (
     org_id      text COLLATE "C" NOT NULL,
     env         text COLLATE "C" NOT NULL,
     feature_id  text COLLATE "C" NOT NULL,
-    data        jsonb NOT NULL,
+    data        json NOT NULL,
     PRIMARY KEY (org_id, env, feature_id)
 );
 
@@ -39,7 +40,7 @@ CREATE TABLE plans (
     env         text COLLATE "C" NOT NULL,
     plan_id     text COLLATE "C" NOT NULL,
     version     integer NOT NULL,
-    data        jsonb NOT NULL,
+    data        json NOT NULL,
     PRIMARY KEY (org_id, env, plan_id, version)
 );
 
@@ -55,7 +56,7 @@ CREATE TABLE customers (
     next_seq    bigint NOT NULL,
     name        text COLLATE "C",
     email       text COLLATE "C",
-    data        jsonb NOT NULL,
+    data        json NOT NULL,
     PRIMARY KEY (org_id, env, customer_id)
 );
 CREATE INDEX customers_by_seq ON customers (org_id, env, seq);
@@ -66,7 +67,7 @@ CREATE TABLE entities (
     customer_id text COLLATE "C" NOT NULL,
     entity_id   text COLLATE "C" NOT NULL,
     seq         bigint NOT NULL DEFAULT nextval('entity_seq'),
-    data        jsonb NOT NULL,
+    data        json NOT NULL,
     PRIMARY KEY (org_id, env, customer_id, entity_id)
 );
 CREATE INDEX entities_by_id ON entities (org_id, env, entity_id);
@@ -77,7 +78,7 @@ CREATE TABLE customer_plans (
     env         text COLLATE "C" NOT NULL,
     customer_id text COLLATE "C" NOT NULL,
     id          text COLLATE "C" NOT NULL,
-    data        jsonb NOT NULL,
+    data        json NOT NULL,
     PRIMARY KEY (org_id, env, customer_id, id)
 );
 
@@ -92,7 +93,7 @@ CREATE TABLE balance_sources (
     balance       numeric NOT NULL,
     next_reset_at bigint,
     expires_at    bigint,
-    data          jsonb NOT NULL,
+    data          json NOT NULL,
     PRIMARY KEY (org_id, env, customer_id, source_id)
 );
 CREATE INDEX balance_sources_due ON balance_sources (next_reset_at) WHERE next_reset_at IS NOT NULL;
@@ -103,7 +104,7 @@ CREATE TABLE rollovers (
     customer_id text COLLATE "C" NOT NULL,
     rollover_id text COLLATE "C" NOT NULL,
     source_id   text COLLATE "C" NOT NULL,
-    data        jsonb NOT NULL,
+    data        json NOT NULL,
     PRIMARY KEY (org_id, env, customer_id, rollover_id)
 );
 
@@ -113,7 +114,7 @@ CREATE TABLE locks (
     customer_id text COLLATE "C" NOT NULL,
     lock_id     text COLLATE "C" NOT NULL,
     expires_at  bigint,
-    data        jsonb NOT NULL,
+    data        json NOT NULL,
     PRIMARY KEY (org_id, env, customer_id, lock_id)
 );
 
@@ -132,7 +133,7 @@ CREATE TABLE events (
     properties      text NOT NULL,
     timestamp       bigint NOT NULL,
     idempotency_key text COLLATE "C",
-    deltas          jsonb NOT NULL,
+    deltas          json NOT NULL,
     PRIMARY KEY (org_id, env, customer_id, seq)
 );
 CREATE INDEX events_tracks_by_tenant ON events (org_id, env, seq) WHERE kind = 'Track';
