@@ -7,6 +7,11 @@ namespace Tally.Storage.Postgres;
 
 public sealed record PostgresStoreOptions
 {
+    /// <summary>
+    /// An Npgsql connection string. Pool size and statement preparation are tuned here, e.g.
+    /// <c>Maximum Pool Size=50;Max Auto Prepare=64</c> (auto-prepare saves parsing the same dozen statements on
+    /// every mutation; leave it off behind a pooler that does not keep prepared statements).
+    /// </summary>
     public required string ConnectionString { get; init; }
 
     /// <summary>How long idempotency records are honoured.</summary>
