@@ -1,0 +1,292 @@
+using Npgsql;
+using Tally.Core.Domain;
+using Tally.Core.Storage;
+
+namespace Tally.Storage.Postgres;
+
+public sealed partial class PostgresStore
+{
+    /// <summary>Every table that holds rows of one customer, with its columns after (org_id, env, customer_id).</summary>
+    private static readonly (string Table, string Columns)[] CustomerTables =
+    [
+        ("customers", "seq, next_seq, name, email, data"),
+        ("entities", "entity_id, seq, data"),
+        ("customer_plans", "id, data"),
+        ("balance_sources", "source_id, feature_id, entity_id, balance, next_reset_at, expires_at, data"),
+        ("rollovers", "rollover_id, source_id, data"),
+        ("locks", "lock_id, expires_at, data"),
+        ("events", "seq, event_id, kind, entity_id, event_name, value, properties, timestamp, idempotency_key, deltas"),
+    ];
+
+    private const string Scope = "org_id = $1 AND env = $2 AND customer_id = $3";
+
+    public async Task<StoreResult<T>> MutateCustomerAsync<T>(TenantId tenant, string customerId, CustomerWork<T> work,
+        IdempotencyRequest? idempotency, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        using var claim = await _claims.ClaimAsync(tenant, idempotency, ct).ConfigureAwait(false);
+        return await RetryAsync(() => MutateCustomerOnceAsync(tenant, customerId, work, idempotency, ct), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Round trip 1: BEGIN, the idempotency lock and lookup, the customer's advisory lock and row lock, its rows
+    /// and the catalog version (statements run in order, so every read sees what the previous lock holder
+    /// committed). Round trip 2: the writes, the ledger rows, the idempotency record and COMMIT.
+    /// </summary>
+    private async Task<StoreResult<T>> MutateCustomerOnceAsync<T>(TenantId tenant, string customerId, CustomerWork<T> work,
+        IdempotencyRequest? idempotency, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        var cached = _catalogs.GetValueOrDefault(tenant);
+        await using var unit = await PgUnit.OpenAsync(_dataSource, ct).ConfigureAwait(false);
+        IdempotencyRecord? found;
+        CustomerState? state;
+        Catalog catalog;
+        await using (var batch = unit.Begin())
+        {
+            AddIdempotencyLookup(batch, tenant, idempotency);
+            AddCustomerLock(batch, tenant, customerId);
+            AddCustomerLoad(batch, tenant, customerId);
+            AddCatalogLoad(batch, tenant, cached);
+            await using var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var results = new ResultCursor(r);
+            found = await ReadIdempotencyAsync(results, idempotency, ct).ConfigureAwait(false);
+            await results.NextAsync(ct).ConfigureAwait(false); // the advisory lock
+            state = await ReadCustomerAsync(results, ct).ConfigureAwait(false);
+            catalog = await ReadCatalogAsync(results, tenant, cached, ct).ConfigureAwait(false);
+        }
+        if (found is not null && IsLive(found, now))
+        {
+            await unit.RollbackAsync().ConfigureAwait(false);
+            return Answer<T>(idempotency!, found);
+        }
+        var decision = work(state, catalog);
+        var changes = decision.Changes is { IsEmpty: false } ch ? ch : null;
+        var record = Record(idempotency, decision.Response, decision.Status, now);
+        if (changes is null && record is null)
+        {
+            await unit.RollbackAsync().ConfigureAwait(false);
+            return StoreResult<T>.Done(decision.Result);
+        }
+        await using (var write = unit.Batch())
+        {
+            if (changes is not null)
+            {
+                WriteCustomer(write, tenant, customerId, state, changes);
+            }
+            WriteIdempotency(write, tenant, record, found);
+            await unit.CommitAsync(write, ct).ConfigureAwait(false);
+        }
+        return StoreResult<T>.Done(decision.Result);
+    }
+
+    /// <summary>
+    /// The advisory lock serialises everything about this customer id, including its creation when no row exists
+    /// yet; the row lock taken by <see cref="AddCustomerLoad"/> is what still holds where advisory locks are not
+    /// global (several Citus coordinators), with the primary key catching a concurrent creation.
+    /// </summary>
+    private static void AddCustomerLock(NpgsqlBatch batch, TenantId t, string customerId) =>
+        batch.Add("SELECT pg_advisory_xact_lock($1)", P.Long(LockKeys.Customer(t, customerId)));
+
+    private static void AddCustomerLoad(NpgsqlBatch batch, TenantId t, string customerId)
+    {
+        batch.AddScoped($"SELECT data::text, next_seq FROM customers WHERE {Scope} FOR UPDATE", t, customerId);
+        batch.AddScoped($"SELECT data::text FROM entities WHERE {Scope} ORDER BY entity_id", t, customerId);
+        batch.AddScoped($"SELECT data::text FROM balance_sources WHERE {Scope} ORDER BY source_id", t, customerId);
+        batch.AddScoped($"SELECT data::text FROM rollovers WHERE {Scope} ORDER BY rollover_id", t, customerId);
+        batch.AddScoped($"SELECT data::text FROM customer_plans WHERE {Scope} ORDER BY id", t, customerId);
+        batch.AddScoped($"SELECT data::text FROM locks WHERE {Scope} ORDER BY lock_id", t, customerId);
+    }
+
+    private static async Task<CustomerState?> ReadCustomerAsync(ResultCursor results, CancellationToken ct)
+    {
+        var r = await results.NextAsync(ct).ConfigureAwait(false);
+        Customer? customer = null;
+        long nextSeq = 1;
+        if (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            customer = RowCodec.Read<Customer>(r.GetString(0));
+            nextSeq = r.GetInt64(1);
+        }
+        var entities = await (await results.NextAsync(ct).ConfigureAwait(false)).ReadRowsAsync<Entity>(ct).ConfigureAwait(false);
+        var sources = await (await results.NextAsync(ct).ConfigureAwait(false)).ReadRowsAsync<BalanceSource>(ct).ConfigureAwait(false);
+        var rollovers = await (await results.NextAsync(ct).ConfigureAwait(false)).ReadRowsAsync<RolloverBucket>(ct).ConfigureAwait(false);
+        var plans = await (await results.NextAsync(ct).ConfigureAwait(false)).ReadRowsAsync<CustomerPlan>(ct).ConfigureAwait(false);
+        var locks = await (await results.NextAsync(ct).ConfigureAwait(false)).ReadRowsAsync<BalanceLock>(ct).ConfigureAwait(false);
+        if (customer is null)
+        {
+            return null;
+        }
+        var state = new CustomerState(customer);
+        state.Load(entities, sources, rollovers, plans, locks, nextSeq);
+        return state;
+    }
+
+    private static void WriteCustomer(NpgsqlBatch b, TenantId t, string customerId, CustomerState? state, CustomerChanges c)
+    {
+        if (c.DeleteCustomer)
+        {
+            // As in the SQLite store, a deletion writes nothing else: every row of the customer goes, its ledger too.
+            foreach (var (table, _) in CustomerTables)
+            {
+                b.AddScoped($"DELETE FROM {table} WHERE {Scope}", t, customerId);
+            }
+            return;
+        }
+        if (state is null)
+        {
+            var created = c.Customer ?? throw new InvalidOperationException("A new customer needs its row");
+            b.AddScoped("""
+                INSERT INTO customers (org_id, env, customer_id, next_seq, name, email, data) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                """, t, customerId, P.Long(Math.Max(c.NextSeq, 1)), P.Text(created.Name), P.Text(created.Email), P.Json(RowCodec.Write(created)));
+        }
+        else if (c.CustomerIsNew)
+        {
+            throw new InvalidOperationException($"Customer {customerId} already exists; a change for it cannot create it");
+        }
+        else if (c.Customer is { } changed)
+        {
+            b.AddScoped($"UPDATE customers SET next_seq = GREATEST(next_seq, $4), name = $5, email = $6, data = $7 WHERE {Scope}",
+                t, customerId, P.Long(c.NextSeq), P.Text(changed.Name), P.Text(changed.Email), P.Json(RowCodec.Write(changed)));
+        }
+        else if (c.NextSeq > state.NextSeq)
+        {
+            b.AddScoped($"UPDATE customers SET next_seq = GREATEST(next_seq, $4) WHERE {Scope}", t, customerId, P.Long(c.NextSeq));
+        }
+        foreach (var e in c.UpsertEntities)
+        {
+            b.AddScoped("""
+                INSERT INTO entities (org_id, env, customer_id, entity_id, data) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (org_id, env, customer_id, entity_id) DO UPDATE SET data = excluded.data
+                """, t, customerId, P.Text(e.Id), P.Json(RowCodec.Write(e)));
+        }
+        foreach (var id in c.DeleteEntities)
+        {
+            b.AddScoped($"DELETE FROM entities WHERE {Scope} AND entity_id = $4", t, customerId, P.Text(id));
+        }
+        foreach (var p in c.UpsertPlans)
+        {
+            b.AddScoped("""
+                INSERT INTO customer_plans (org_id, env, customer_id, id, data) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (org_id, env, customer_id, id) DO UPDATE SET data = excluded.data
+                """, t, customerId, P.Text(p.Id), P.Json(RowCodec.Write(p)));
+        }
+        foreach (var id in c.DeletePlans)
+        {
+            b.AddScoped($"DELETE FROM customer_plans WHERE {Scope} AND id = $4", t, customerId, P.Text(id));
+        }
+        foreach (var s in c.UpsertSources)
+        {
+            b.AddScoped("""
+                INSERT INTO balance_sources (org_id, env, customer_id, source_id, feature_id, entity_id, balance, next_reset_at, expires_at, data)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                ON CONFLICT (org_id, env, customer_id, source_id) DO UPDATE SET
+                    feature_id = excluded.feature_id, entity_id = excluded.entity_id, balance = excluded.balance,
+                    next_reset_at = excluded.next_reset_at, expires_at = excluded.expires_at, data = excluded.data
+                """, t, customerId, P.Text(s.Id), P.Text(s.FeatureId), P.Text(s.EntityId), P.Num(s.Balance),
+                P.Long(RowCodec.Ms(s.NextResetAt)), P.Long(RowCodec.Ms(s.ExpiresAt)), P.Json(RowCodec.Write(s)));
+        }
+        foreach (var id in c.DeleteSources)
+        {
+            b.AddScoped($"DELETE FROM rollovers WHERE {Scope} AND source_id = $4", t, customerId, P.Text(id));
+            b.AddScoped($"DELETE FROM balance_sources WHERE {Scope} AND source_id = $4", t, customerId, P.Text(id));
+        }
+        foreach (var r in c.UpsertRollovers)
+        {
+            b.AddScoped("""
+                INSERT INTO rollovers (org_id, env, customer_id, rollover_id, source_id, data) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (org_id, env, customer_id, rollover_id) DO UPDATE SET source_id = excluded.source_id, data = excluded.data
+                """, t, customerId, P.Text(r.Id), P.Text(r.SourceId), P.Json(RowCodec.Write(r)));
+        }
+        foreach (var id in c.DeleteRollovers)
+        {
+            b.AddScoped($"DELETE FROM rollovers WHERE {Scope} AND rollover_id = $4", t, customerId, P.Text(id));
+        }
+        foreach (var l in c.UpsertLocks)
+        {
+            b.AddScoped("""
+                INSERT INTO locks (org_id, env, customer_id, lock_id, expires_at, data) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (org_id, env, customer_id, lock_id) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data
+                """, t, customerId, P.Text(l.Id), P.Long(RowCodec.Ms(l.ExpiresAt)), P.Json(RowCodec.Write(l)));
+        }
+        foreach (var id in c.DeleteLocks)
+        {
+            b.AddScoped($"DELETE FROM locks WHERE {Scope} AND lock_id = $4", t, customerId, P.Text(id));
+        }
+        foreach (var e in c.Events)
+        {
+            b.AddScoped("""
+                INSERT INTO events (org_id, env, customer_id, event_id, kind, entity_id, event_name, value, properties, timestamp, idempotency_key, deltas)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                """, t, customerId, P.Text(e.Id), P.Text(e.Kind.ToString()), P.Text(e.EntityId), P.Text(e.EventName), P.Num(e.Value),
+                P.Text(e.PropertiesJson), P.Long(RowCodec.Ms(e.Timestamp)), P.Text(e.IdempotencyKey), P.Json(RowCodec.Write(e.Deltas)));
+        }
+    }
+
+    // ---------------------------------------------------------------- rename
+
+    public Task<RenameOutcome> RenameCustomerAsync(TenantId tenant, string customerId, string newCustomerId, CancellationToken ct) =>
+        RetryAsync(() => RenameOnceAsync(tenant, customerId, newCustomerId, ct), ct);
+
+    /// <summary>
+    /// Locks both ids in ordinal order (advisory lock, then row lock, as every mutation does) and moves every row
+    /// by copy-and-delete rather than UPDATE of customer_id, which a distributed table cannot do when customer_id
+    /// decides the shard. Ledger rows keep their seq.
+    /// </summary>
+    private async Task<RenameOutcome> RenameOnceAsync(TenantId t, string from, string to, CancellationToken ct)
+    {
+        string[] ids = string.CompareOrdinal(from, to) <= 0 ? [from, to] : [to, from];
+        if (from == to)
+        {
+            ids = [from];
+        }
+        await using var unit = await PgUnit.OpenAsync(_dataSource, ct).ConfigureAwait(false);
+        var rows = new Dictionary<string, Customer?>(StringComparer.Ordinal);
+        await using (var batch = unit.Begin())
+        {
+            foreach (var id in ids)
+            {
+                AddCustomerLock(batch, t, id);
+                batch.AddScoped($"SELECT data::text FROM customers WHERE {Scope} FOR UPDATE", t, id);
+            }
+            await using var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var results = new ResultCursor(r);
+            foreach (var id in ids)
+            {
+                await results.NextAsync(ct).ConfigureAwait(false); // the advisory lock
+                await results.NextAsync(ct).ConfigureAwait(false);
+                rows[id] = await r.ReadAsync(ct).ConfigureAwait(false) ? RowCodec.Read<Customer>(r.GetString(0)) : null;
+            }
+        }
+        if (rows[from] is not { } customer)
+        {
+            await unit.RollbackAsync().ConfigureAwait(false);
+            return RenameOutcome.NotFound;
+        }
+        if (from == to)
+        {
+            await unit.RollbackAsync().ConfigureAwait(false);
+            return RenameOutcome.Renamed;
+        }
+        if (rows[to] is not null)
+        {
+            await unit.RollbackAsync().ConfigureAwait(false);
+            return RenameOutcome.TargetExists;
+        }
+        await using (var write = unit.Batch())
+        {
+            foreach (var (table, columns) in CustomerTables)
+            {
+                var select = table == "customers" ? columns.Replace(", data", ", $5", StringComparison.Ordinal) : columns;
+                var parameters = table == "customers" ? new[] { P.Text(to), P.Json(RowCodec.Write(customer with { Id = to })) } : [P.Text(to)];
+                write.AddScoped($"""
+                    INSERT INTO {table} (org_id, env, customer_id, {columns})
+                    SELECT org_id, env, $4, {select} FROM {table} WHERE {Scope}
+                    """, t, from, parameters);
+                write.AddScoped($"DELETE FROM {table} WHERE {Scope}", t, from);
+            }
+            await unit.CommitAsync(write, ct).ConfigureAwait(false);
+        }
+        return RenameOutcome.Renamed;
+    }
+}

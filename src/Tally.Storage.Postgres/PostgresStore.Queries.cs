@@ -1,0 +1,156 @@
+using System.Text;
+using Npgsql;
+using Tally.Core.Domain;
+using Tally.Core.Storage;
+
+namespace Tally.Storage.Postgres;
+
+public sealed partial class PostgresStore
+{
+    public async Task<IReadOnlyList<(string CustomerId, long Seq)>> ListCustomersAsync(TenantId tenant, long afterSeq, int limit, string? search,
+        CancellationToken ct)
+    {
+        // ILIKE on "C"-collated columns folds ASCII case only, like SQLite's LIKE.
+        var sql = "SELECT customer_id, seq FROM customers WHERE org_id = $1 AND env = $2 AND seq > $3"
+            + (search is null ? "" : @" AND (customer_id ILIKE $5 ESCAPE '\' OR name ILIKE $5 ESCAPE '\' OR email ILIKE $5 ESCAPE '\')")
+            + " ORDER BY seq LIMIT $4";
+        await using var cmd = _dataSource.CreateCommand(sql);
+        cmd.Parameters.Add(P.Org(tenant));
+        cmd.Parameters.Add(P.Env(tenant));
+        cmd.Parameters.Add(P.Long(afterSeq));
+        cmd.Parameters.Add(P.Int(limit));
+        if (search is not null)
+        {
+            cmd.Parameters.Add(P.Text("%" + search.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+                .Replace("_", "\\_", StringComparison.Ordinal) + "%"));
+        }
+        var list = new List<(string, long)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add((r.GetString(0), r.GetInt64(1)));
+        }
+        return list;
+    }
+
+    public async Task<IReadOnlyList<(string CustomerId, string EntityId, long Seq)>> ListEntitiesAsync(TenantId tenant, string? customerId,
+        long afterSeq, int limit, CancellationToken ct)
+    {
+        var sql = "SELECT customer_id, entity_id, seq FROM entities WHERE org_id = $1 AND env = $2 AND seq > $3"
+            + (customerId is null ? "" : " AND customer_id = $5") + " ORDER BY seq LIMIT $4";
+        await using var cmd = _dataSource.CreateCommand(sql);
+        cmd.Parameters.Add(P.Org(tenant));
+        cmd.Parameters.Add(P.Env(tenant));
+        cmd.Parameters.Add(P.Long(afterSeq));
+        cmd.Parameters.Add(P.Int(limit));
+        if (customerId is not null)
+        {
+            cmd.Parameters.Add(P.Text(customerId));
+        }
+        var list = new List<(string, string, long)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add((r.GetString(0), r.GetString(1), r.GetInt64(2)));
+        }
+        return list;
+    }
+
+    public async Task<IReadOnlyList<string>> FindEntityOwnersAsync(TenantId tenant, string entityId, CancellationToken ct)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT customer_id FROM entities WHERE org_id = $1 AND env = $2 AND entity_id = $3 ORDER BY seq");
+        cmd.Parameters.Add(P.Org(tenant));
+        cmd.Parameters.Add(P.Env(tenant));
+        cmd.Parameters.Add(P.Text(entityId));
+        var list = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(r.GetString(0));
+        }
+        return list;
+    }
+
+    /// <summary>Track events only, newest first.</summary>
+    public async Task<IReadOnlyList<LedgerEvent>> ListEventsAsync(TenantId tenant, EventQuery q, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        var sql = new StringBuilder("""
+            SELECT seq, customer_id, event_id, kind, entity_id, event_name, value, properties, timestamp, idempotency_key, deltas::text
+            FROM events WHERE org_id = $1 AND env = $2 AND kind = 'Track'
+            """);
+        await using var cmd = _dataSource.CreateCommand();
+        cmd.Parameters.Add(P.Org(tenant));
+        cmd.Parameters.Add(P.Env(tenant));
+        string Next(NpgsqlParameter p)
+        {
+            cmd.Parameters.Add(p);
+            return "$" + cmd.Parameters.Count;
+        }
+        if (q.CustomerId is not null)
+        {
+            sql.Append(" AND customer_id = ").Append(Next(P.Text(q.CustomerId)));
+        }
+        if (q.EntityId is not null)
+        {
+            sql.Append(" AND entity_id = ").Append(Next(P.Text(q.EntityId)));
+        }
+        if (q.EventNames is { Count: > 0 } names)
+        {
+            sql.Append(" AND event_name = ANY(").Append(Next(P.TextArray(names))).Append(')');
+        }
+        if (q.From is { } from)
+        {
+            sql.Append(" AND timestamp >= ").Append(Next(P.Long(RowCodec.Ms(from))));
+        }
+        if (q.To is { } to)
+        {
+            sql.Append(" AND timestamp <= ").Append(Next(P.Long(RowCodec.Ms(to))));
+        }
+        if (q.BeforeSeq is { } before)
+        {
+            sql.Append(" AND seq < ").Append(Next(P.Long(before)));
+        }
+        sql.Append(" ORDER BY seq DESC LIMIT ").Append(Next(P.Int(q.Limit)));
+        cmd.CommandText = sql.ToString();
+        var list = new List<LedgerEvent>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new LedgerEvent
+            {
+                Seq = r.GetInt64(0),
+                CustomerId = r.GetString(1),
+                Id = r.GetString(2),
+                Kind = Enum.Parse<LedgerKind>(r.GetString(3)),
+                EntityId = r.IsDBNull(4) ? null : r.GetString(4),
+                EventName = r.GetString(5),
+                Value = r.GetDecimal(6),
+                PropertiesJson = r.GetString(7),
+                Timestamp = RowCodec.FromMs(r.GetInt64(8)),
+                IdempotencyKey = r.IsDBNull(9) ? null : r.GetString(9),
+                Deltas = RowCodec.Read<List<SourceDelta>>(r.GetString(10)),
+            });
+        }
+        return list;
+    }
+
+    public async Task<IReadOnlyList<(TenantId Tenant, string CustomerId)>> FindDueCustomersAsync(DateTimeOffset dueBy, int limit,
+        CancellationToken ct)
+    {
+        await using var cmd = _dataSource.CreateCommand("""
+            SELECT DISTINCT org_id, env, customer_id FROM balance_sources
+            WHERE next_reset_at IS NOT NULL AND next_reset_at <= $1 LIMIT $2
+            """);
+        cmd.Parameters.Add(P.Long(RowCodec.Ms(dueBy)));
+        cmd.Parameters.Add(P.Int(limit));
+        var list = new List<(TenantId, string)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add((new TenantId(r.GetString(0), RowCodec.ParseEnv(r.GetString(1))), r.GetString(2)));
+        }
+        return list;
+    }
+}

@@ -1,0 +1,163 @@
+using Npgsql;
+using Tally.Core.Domain;
+using Tally.Core.Engine;
+using Tally.Core.Storage;
+using Tally.Storage.Postgres;
+using static Tally.Storage.Tests.Rows;
+
+namespace Tally.Storage.Tests;
+
+/// <summary>
+/// The contract against the shared store, plus what only a shared store has to survive: several store instances
+/// (server nodes) on one database. Each test gets a database of its own, created from the server named by
+/// <c>TALLY_TEST_POSTGRES</c>; without that variable every test here is skipped.
+/// </summary>
+[RequiresEnvironment(Variable, SkipReason)]
+public sealed class PostgresStoreTests : StoreContractTests
+{
+    public const string Variable = "TALLY_TEST_POSTGRES";
+    public const string SkipReason = "Set TALLY_TEST_POSTGRES to a PostgreSQL connection string to run the PostgreSQL store tests";
+
+    private readonly string _database = "tally_" + Guid.NewGuid().ToString("N")[..20];
+
+    public static string? AdminConnectionString =>
+        Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } cs ? cs : null;
+
+    private string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString)
+    {
+        Database = _database,
+        // Several stores per test, tests in parallel: stay well inside the server's default max_connections (100).
+        MaxPoolSize = 20,
+    }.ToString();
+
+    protected override async Task CreateDatabaseAsync()
+    {
+        if (AdminConnectionString is null)
+        {
+            throw new InvalidOperationException(SkipReason);
+        }
+        await using var c = new NpgsqlConnection(AdminConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", c);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override async Task DropDatabaseAsync()
+    {
+        if (AdminConnectionString is null)
+        {
+            return;
+        }
+        await using var c = new NpgsqlConnection(AdminConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", c);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override ITallyStore NewStore(TimeProvider time, TimeSpan idempotencyRetention) =>
+        new PostgresStore(new PostgresStoreOptions { ConnectionString = ConnectionString, IdempotencyRetention = idempotencyRetention }, time);
+
+    // ---------------------------------------------------------------- several nodes on one database
+
+    [PostgresFact]
+    public async Task Two_nodes_serialise_mutations_of_one_customer()
+    {
+        var nodeB = await OpenStoreAsync();
+        await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 1000m)));
+        var results = await Task.WhenAll(Enumerable.Range(0, 200)
+            .Select(i => Task.Run(() => MutateAsync(i % 2 == 0 ? Store : nodeB, "c1", Spend("c1")))));
+
+        Assert.All(results, r => Assert.Equal(StoreOutcome.Done, r.Outcome));
+        Assert.Equal(200, results.Select(r => r.Result).Distinct().Count());
+        Assert.Equal(800m, await BalanceAsync(Store, "c1"));
+        Assert.Equal(800m, await BalanceAsync(nodeB, "c1"));
+        Assert.Equal(200, (await EventsOfAsync(nodeB, "c1")).Count);
+    }
+
+    [PostgresFact]
+    public async Task Two_nodes_apply_an_idempotency_key_once()
+    {
+        var nodeB = await OpenStoreAsync();
+        await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 100m)));
+        var req = new IdempotencyRequest("track:two-nodes", "hash-a");
+        var results = await Task.WhenAll(Enumerable.Range(0, 50)
+            .Select(i => Task.Run(() => MutateAsync(i % 2 == 0 ? Store : nodeB, "c1", Spend("c1"), req, Bytes))));
+
+        Assert.Single(results, r => r.Outcome == StoreOutcome.Done);
+        Assert.All(results.Where(r => r.Outcome != StoreOutcome.Done), r =>
+        {
+            Assert.Equal(StoreOutcome.Replayed, r.Outcome);
+            Assert.Equal(Bytes(99m), r.Replay!.Body);
+        });
+        Assert.Equal(99m, await BalanceAsync(nodeB, "c1"));
+        Assert.Single(await EventsOfAsync(Store, "c1"));
+    }
+
+    [PostgresFact]
+    public async Task Two_nodes_creating_one_customer_create_it_once()
+    {
+        var nodeB = await OpenStoreAsync();
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() =>
+            (i % 2 == 0 ? Store : nodeB).MutateCustomerAsync(Tenant, "new", (state, _) =>
+            {
+                Working w;
+                if (state is null)
+                {
+                    w = new Working(new CustomerState(Customer("new", T0)), customerIsNew: true);
+                    w.Put(Source("src_main", w.TakeSeq(), T0, balance: 100m));
+                }
+                else
+                {
+                    w = new Working(state);
+                }
+                var s = w.Source("src_main")!;
+                w.Put(s with { Balance = s.Balance - 1 });
+                return new Decision<bool>(state is null, w.ToChanges());
+            }, null, CancellationToken.None))));
+
+        Assert.Single(results, r => r.Result);
+        Assert.Equal(60m, await BalanceAsync(Store, "new"));
+        Assert.Single(await Store.ListCustomersAsync(Tenant, 0, 10, null, CancellationToken.None));
+    }
+
+    [PostgresFact]
+    public async Task A_node_never_serves_a_catalog_another_node_has_changed()
+    {
+        var nodeB = await OpenStoreAsync();
+        Assert.Empty((await Store.GetCatalogAsync(Tenant, CancellationToken.None)).Features);
+        await nodeB.MutateCatalogAsync(Tenant, _ =>
+        {
+            var c = new CatalogChanges();
+            c.UpsertFeatures.Add(Feature("messages", T0));
+            return new CatalogDecision<bool>(true, c);
+        }, null, CancellationToken.None);
+
+        Assert.Equal(["messages"], (await Store.GetCatalogAsync(Tenant, CancellationToken.None)).Features.Select(f => f.Id));
+        await CreateCustomerAsync(Store, "c1");
+        var seen = await Store.MutateCustomerAsync(Tenant, "c1", (_, catalog) => new Decision<int>(catalog.Features.Count), null,
+            CancellationToken.None);
+        Assert.Equal(1, seen.Result);
+
+        await nodeB.MutateCatalogAsync(Tenant, _ =>
+        {
+            var c = new CatalogChanges();
+            c.DeleteFeatures.Add("messages");
+            return new CatalogDecision<bool>(true, c);
+        }, null, CancellationToken.None);
+        seen = await Store.MutateCustomerAsync(Tenant, "c1", (_, catalog) => new Decision<int>(catalog.Features.Count), null,
+            CancellationToken.None);
+        Assert.Equal(0, seen.Result);
+        Assert.Empty((await Store.GetCatalogAsync(Tenant, CancellationToken.None)).Features);
+    }
+
+    [PostgresFact]
+    public async Task Nodes_starting_together_migrate_once()
+    {
+        var nodes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(OpenStoreAsync)));
+        Assert.All(await Task.WhenAll(nodes.Select(n => n.IsReadyAsync(CancellationToken.None))), Assert.True);
+        await using var c = new NpgsqlConnection(ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM schema_version", c);
+        Assert.Equal(1L, await cmd.ExecuteScalarAsync());
+    }
+}
