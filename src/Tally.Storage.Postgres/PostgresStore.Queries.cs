@@ -136,12 +136,37 @@ public sealed partial class PostgresStore
         return list;
     }
 
+    public async Task<string?> FindLockOwnerAsync(TenantId tenant, string lockId, CancellationToken ct)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT customer_id FROM locks WHERE org_id = $1 AND env = $2 AND lock_id = $3 LIMIT 1");
+        cmd.Parameters.Add(P.Org(tenant));
+        cmd.Parameters.Add(P.Env(tenant));
+        cmd.Parameters.Add(P.Text(lockId));
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+    }
+
+    public async Task<bool> IsPlanAttachedAsync(TenantId tenant, string planId, int version, CancellationToken ct)
+    {
+        await using var cmd = _dataSource.CreateCommand("""
+            SELECT EXISTS (SELECT 1 FROM customer_plans WHERE org_id = $1 AND env = $2
+                AND data->>'plan_id' = $3 AND (data->>'plan_version')::int = $4)
+            """);
+        cmd.Parameters.Add(P.Org(tenant));
+        cmd.Parameters.Add(P.Env(tenant));
+        cmd.Parameters.Add(P.Text(planId));
+        cmd.Parameters.Add(P.Int(version));
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+    }
+
     public async Task<IReadOnlyList<(TenantId Tenant, string CustomerId)>> FindDueCustomersAsync(DateTimeOffset dueBy, int limit,
         CancellationToken ct)
     {
         await using var cmd = _dataSource.CreateCommand("""
-            SELECT DISTINCT org_id, env, customer_id FROM balance_sources
-            WHERE next_reset_at IS NOT NULL AND next_reset_at <= $1 LIMIT $2
+            SELECT org_id, env, customer_id FROM balance_sources WHERE next_reset_at IS NOT NULL AND next_reset_at <= $1
+            UNION
+            SELECT org_id, env, customer_id FROM locks WHERE expires_at IS NOT NULL AND expires_at <= $1
+            LIMIT $2
             """);
         cmd.Parameters.Add(P.Long(RowCodec.Ms(dueBy)));
         cmd.Parameters.Add(P.Int(limit));

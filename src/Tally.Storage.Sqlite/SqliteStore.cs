@@ -234,18 +234,19 @@ public sealed class SqliteStore : ITallyStore
                 {
                     return StoreResult<T>.Done(decision.Result);
                 }
+                var next = changes is null ? null : ApplyCatalog(catalog, changes);
                 // Catalog writes are rare: wait for durability before anyone sees the new catalog.
                 await Pipeline.CommitAsync(w =>
                 {
                     if (changes is not null)
                     {
-                        WriteCatalog(w, tenant, changes);
+                        WriteCatalog(w, tenant, changes, next!);
                     }
                     WriteIdempotency(w, tenant, record);
                 }, Pipeline.Epoch).ConfigureAwait(false);
-                if (changes is not null)
+                if (next is not null)
                 {
-                    _catalogs[tenant] = ApplyCatalog(catalog, changes);
+                    _catalogs[tenant] = next;
                 }
                 return StoreResult<T>.Done(decision.Result);
             }
@@ -293,12 +294,19 @@ public sealed class SqliteStore : ITallyStore
         return new Catalog(features.Values, plans.Values);
     }
 
-    private static void WriteCatalog(SqlWriter w, TenantId t, CatalogChanges changes)
+    private static void WriteCatalog(SqlWriter w, TenantId t, CatalogChanges changes, Catalog next)
     {
         var env = RowCodec.EnvName(t.Env);
         foreach (var (oldId, newId) in changes.RenameFeatures)
         {
             w.Exec("DELETE FROM features WHERE org_id = $0 AND env = $1 AND feature_id = $2", t.OrgId, env, oldId);
+            if (next.Feature(newId) is { } renamed && !changes.UpsertFeatures.Any(f => f.Id == newId))
+            {
+                w.Exec("""
+                    INSERT INTO features (org_id, env, feature_id, data) VALUES ($0, $1, $2, $3)
+                    ON CONFLICT (org_id, env, feature_id) DO UPDATE SET data = excluded.data
+                    """, t.OrgId, env, newId, RowCodec.Write(renamed));
+            }
         }
         foreach (var id in changes.DeleteFeatures)
         {
@@ -365,6 +373,7 @@ public sealed class SqliteStore : ITallyStore
                     entry.Loaded = true;
                     entry.Epoch = epoch;
                 }
+                var wasAbsent = entry.State is null;
                 var decision = work(entry.State, catalog);
                 result = decision.Result;
                 var changes = decision.Changes is { IsEmpty: false } ch ? ch : null;
@@ -392,7 +401,7 @@ public sealed class SqliteStore : ITallyStore
                         entry.State.Apply(changes);
                     }
                 }
-                var isNew = changes?.CustomerIsNew == true;
+                var isNew = changes?.CustomerIsNew == true || (changes?.Customer is not null && wasAbsent);
                 commit = Pipeline.CommitAsync(w =>
                 {
                     if (changes is not null)
@@ -417,6 +426,12 @@ public sealed class SqliteStore : ITallyStore
 
     public async Task<RenameOutcome> RenameCustomerAsync(TenantId tenant, string customerId, string newCustomerId, CancellationToken ct)
     {
+        if (customerId == newCustomerId)
+        {
+            var same = await MutateCustomerAsync(tenant, customerId, (state, _) => new Decision<bool>(state is not null), null, ct)
+                .ConfigureAwait(false);
+            return same.Result ? RenameOutcome.Renamed : RenameOutcome.NotFound;
+        }
         var a = _customers.GetOrAdd((tenant, customerId), _ => new Entry());
         var b = _customers.GetOrAdd((tenant, newCustomerId), _ => new Entry());
         var (first, second) = string.CompareOrdinal(customerId, newCustomerId) < 0 ? (a, b) : (b, a);
@@ -510,6 +525,11 @@ public sealed class SqliteStore : ITallyStore
         return list;
     }
 
+    private const string NextCounterSql = """
+        INSERT INTO counters (org_id, env, name, value) VALUES ($0, $1, $2, 1)
+        ON CONFLICT (org_id, env, name) DO UPDATE SET value = value + 1
+        """;
+
     private const string UpsertSourceSql = """
         INSERT INTO balance_sources (org_id, env, customer_id, source_id, feature_id, entity_id, balance, next_reset_at, expires_at, data)
         VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -545,22 +565,28 @@ public sealed class SqliteStore : ITallyStore
         {
             if (isNew)
             {
+                w.Exec(NextCounterSql, o, env, "customers");
                 w.Exec("""
                     INSERT INTO customers (org_id, env, customer_id, seq, next_seq, name, email, data)
-                    VALUES ($0, $1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customers WHERE org_id = $0 AND env = $1), $3, $4, $5, $6)
+                    VALUES ($0, $1, $2, (SELECT value FROM counters WHERE org_id = $0 AND env = $1 AND name = 'customers'), $3, $4, $5, $6)
                     """, o, env, customerId, c.NextSeq, cust.Name, cust.Email, RowCodec.Write(cust));
             }
             else
             {
-                w.Exec("UPDATE customers SET next_seq = $3, name = $4, email = $5, data = $6 WHERE org_id = $0 AND env = $1 AND customer_id = $2",
+                w.Exec("UPDATE customers SET next_seq = MAX(next_seq, $3), name = $4, email = $5, data = $6 WHERE org_id = $0 AND env = $1 AND customer_id = $2",
                     o, env, customerId, c.NextSeq, cust.Name, cust.Email, RowCodec.Write(cust));
             }
         }
+        else if (c.SeqAdvanced)
+        {
+            w.Exec("UPDATE customers SET next_seq = MAX(next_seq, $3) WHERE org_id = $0 AND env = $1 AND customer_id = $2", o, env, customerId, c.NextSeq);
+        }
         foreach (var e in c.UpsertEntities)
         {
+            w.Exec(NextCounterSql, o, env, "entities");
             w.Exec("""
                 INSERT INTO entities (org_id, env, customer_id, entity_id, seq, data)
-                VALUES ($0, $1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM entities WHERE org_id = $0 AND env = $1), $4)
+                VALUES ($0, $1, $2, $3, (SELECT value FROM counters WHERE org_id = $0 AND env = $1 AND name = 'entities'), $4)
                 ON CONFLICT (org_id, env, customer_id, entity_id) DO UPDATE SET data = excluded.data
                 """, o, env, customerId, e.Id, RowCodec.Write(e));
         }
@@ -907,6 +933,8 @@ public sealed class SqliteStore : ITallyStore
         {
             await _pipeline.DisposeAsync().ConfigureAwait(false);
         }
-        SqliteConnection.ClearAllPools();
+        // Only this store's pool: other SQLite users in the process keep theirs.
+        using var probe = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(probe);
     }
 }

@@ -289,6 +289,9 @@ public sealed class CustomerChanges
     public List<LedgerEvent> Events { get; } = [];
     public long NextSeq { get; set; }
 
+    /// <summary>True when the unit took new sequence numbers, so the stored counter must move (rarely: new rows).</summary>
+    public bool SeqAdvanced { get; set; }
+
     public bool IsEmpty =>
         Customer is null && !DeleteCustomer && UpsertEntities.Count == 0 && DeleteEntities.Count == 0
         && UpsertSources.Count == 0 && DeleteSources.Count == 0 && UpsertRollovers.Count == 0

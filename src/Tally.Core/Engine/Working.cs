@@ -152,6 +152,7 @@ public sealed class Working
             CustomerIsNew = CustomerIsNew,
             DeleteCustomer = CustomerDeleted,
             NextSeq = NextSeq,
+            SeqAdvanced = NextSeq != Base.NextSeq,
         };
         Split(_entities, c.UpsertEntities, c.DeleteEntities);
         Split(_sources, c.UpsertSources, c.DeleteSources);

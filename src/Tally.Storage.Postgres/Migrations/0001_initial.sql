@@ -117,6 +117,8 @@ CREATE TABLE locks (
     data        json NOT NULL,
     PRIMARY KEY (org_id, env, customer_id, lock_id)
 );
+CREATE INDEX locks_by_id ON locks (org_id, env, lock_id);
+CREATE INDEX locks_expiry ON locks (expires_at) WHERE expires_at IS NOT NULL;
 
 -- The append-only ledger. seq is global (events.list is newest first across customers); properties
 -- stay text so the caller's JSON comes back byte for byte.

@@ -12,6 +12,16 @@ CREATE TABLE api_keys (
     created_at  INTEGER NOT NULL
 );
 
+-- Monotonic creation-order counters per tenant (customers, entities): a number is never reused after a delete,
+-- so cursors that page "after seq" never skip a row.
+CREATE TABLE counters (
+    org_id      TEXT NOT NULL,
+    env         TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    value       INTEGER NOT NULL,
+    PRIMARY KEY (org_id, env, name)
+);
+
 CREATE TABLE features (
     org_id      TEXT NOT NULL,
     env         TEXT NOT NULL,
