@@ -95,7 +95,7 @@ export async function startServer() {
     liveKey,
     autumn: client(),
     client,
-    /** A raw POST /v1/<path> with the SDK's headers; returns { status, headers, body (parsed JSON or text) }. */
+    /** A raw POST /v1/<path> with the SDK's headers; returns { status, headers, text, body (parsed JSON, else the text) }. */
     async post(path, body, key = secretKey) {
       const res = await fetch(`${base}/v1/${path}`, {
         method: "POST",
@@ -109,7 +109,7 @@ export async function startServer() {
       } catch {
         // leave as text
       }
-      return { status: res.status, headers: res.headers, body: parsed };
+      return { status: res.status, headers: res.headers, text, body: parsed };
     },
     /** Everything the server printed so far (for diagnosing a failure). */
     log: () => output,
@@ -153,8 +153,10 @@ export async function sdkError(promise) {
 }
 
 /**
- * Registers before/after hooks that start one Tally for the calling test file and stop it at the end.
- * The returned object is filled in by the before hook (base, secretKey, liveKey, autumn, client, post, log).
+ * Registers before/after hooks that start one Tally for the enclosing describe() and stop it when the suite ends.
+ * Call it inside a describe(): Node 20 runs file-level after() hooks only once the event loop drains, which the
+ * SDK's keep-alive sockets delay by seconds. The returned object is filled in by the before hook
+ * (base, secretKey, liveKey, autumn, client, post, log).
  */
 export function useServer() {
   const ctx = {};

@@ -150,4 +150,24 @@ describe("entities", () => {
     assert.equal(err.code, "entity_not_found");
     assert.equal((await a.customers.get({ customerId: ids.customer })).balances[ids.messages].remaining, 88);
   });
+
+  test("entities.update stores billing controls; entities.get returns them", async () => {
+    const a = srv.autumn;
+    const ids = await seatedCustomer();
+    const entityId = uid("ent");
+    await a.entities.create({ customerId: ids.customer, entityId, featureId: ids.seats });
+    const u = await a.entities.update({
+      customerId: ids.customer,
+      entityId,
+      billingControls: { overageAllowed: [{ featureId: ids.messages, enabled: true }] },
+    });
+    assert.equal(u.id, entityId);
+    assert.deepEqual(u.billingControls.overageAllowed, [{ featureId: ids.messages, enabled: true }]);
+    const got = await a.entities.get({ customerId: ids.customer, entityId });
+    assert.deepEqual(got.billingControls.overageAllowed, [{ featureId: ids.messages, enabled: true }]);
+
+    const missing = await sdkError(a.entities.update({ customerId: ids.customer, entityId: uid("ghost"), billingControls: {} }));
+    assert.equal(missing.status, 404);
+    assert.equal(missing.code, "entity_not_found");
+  });
 });
