@@ -195,4 +195,36 @@ describe("balances", () => {
     assert.equal(m.usage, 100);
     assert.deepEqual(m.breakdown.map((b) => b.planId), [planId]);
   });
+
+  test("balances.update usage sets usage; includedGrant changes this cycle's grant and leaves remaining alone", async () => {
+    const a = srv.autumn;
+    const ids = await setup();
+    const planId = uid("plan");
+    await a.plans.create({ planId, name: "Plan", items: [{ featureId: ids.messages, included: 100, reset: { interval: "month" } }] });
+    await a.billing.attach({ customerId: ids.customer, planId });
+
+    await a.balances.update({ customerId: ids.customer, featureId: ids.messages, usage: 30 });
+    let m = (await a.customers.get({ customerId: ids.customer })).balances[ids.messages];
+    assert.equal(m.usage, 30);
+    assert.equal(m.remaining, 70);
+    assert.equal(m.granted, 100);
+
+    await a.balances.update({ customerId: ids.customer, featureId: ids.messages, includedGrant: 150 });
+    m = (await a.customers.get({ customerId: ids.customer })).balances[ids.messages];
+    assert.equal(m.granted, 150);
+    assert.equal(m.remaining, 70, "remaining is not changed by included_grant");
+    assert.equal(m.usage, 80, "so usage moves instead");
+
+    const none = await sdkError(a.balances.update({ customerId: ids.customer, featureId: uid("none"), remaining: 1 }));
+    assert.equal(none.status, 404);
+    assert.equal(none.code, "feature_not_found");
+  });
+
+  test("balances.update remaining on a feature the customer has no balance of is a 200 no-op", async () => {
+    const a = srv.autumn;
+    const ids = await setup();
+    const r = await a.balances.update({ customerId: ids.customer, featureId: ids.messages, remaining: 10 });
+    assert.equal(r.success, true);
+    assert.deepEqual((await a.customers.get({ customerId: ids.customer })).balances, {});
+  });
 });

@@ -210,4 +210,17 @@ describe("customers", () => {
       await a.plans.update({ planId, archived: true });
     }
   });
+
+  test("customers.update to an id that already exists is 409 customer_already_exists; both stay as they were", async () => {
+    const a = srv.autumn;
+    const one = uid("cus");
+    const two = uid("cus");
+    await a.customers.getOrCreate({ customerId: one, name: "One" });
+    await a.customers.getOrCreate({ customerId: two, name: "Two" });
+    const err = await sdkError(a.customers.update({ customerId: one, newCustomerId: two }));
+    assert.equal(err.status, 409);
+    assert.equal(err.code, "customer_already_exists");
+    assert.equal((await a.customers.get({ customerId: one })).name, "One");
+    assert.equal((await a.customers.get({ customerId: two })).name, "Two");
+  });
 });

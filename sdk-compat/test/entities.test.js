@@ -170,4 +170,41 @@ describe("entities", () => {
     assert.equal(missing.status, 404);
     assert.equal(missing.code, "entity_not_found");
   });
+
+  test("a plan attached to an entity: the entity sees its own 50 plus the shared 100; its track drains its own first", async () => {
+    const a = srv.autumn;
+    const ids = await seatedCustomer();
+    const seatPlan = uid("seat_plan");
+    await a.plans.create({
+      planId: seatPlan,
+      name: "Per seat",
+      addOn: true,
+      items: [{ featureId: ids.messages, included: 50, reset: { interval: "month" } }],
+    });
+    const entityId = uid("ent");
+    await a.entities.create({ customerId: ids.customer, entityId, featureId: ids.seats });
+    await a.billing.attach({ customerId: ids.customer, entityId, planId: seatPlan });
+
+    let e = await a.entities.get({ customerId: ids.customer, entityId });
+    assert.equal(e.subscriptions.length, 1);
+    assert.equal(e.subscriptions[0].planId, seatPlan);
+    assert.equal(e.balances[ids.messages].granted, 150);
+    assert.equal(e.balances[ids.messages].remaining, 150);
+
+    const t = await a.track({ customerId: ids.customer, entityId, featureId: ids.messages, value: 60 });
+    assert.equal(t.balance.remaining, 90);
+    const byPlan = Object.fromEntries(t.deductions.map((d) => [d.planId, d.value]));
+    assert.deepEqual(byPlan, { [seatPlan]: 50, [ids.plan]: 10 }, "entity-owned source first, then the shared pool");
+
+    e = await a.entities.get({ customerId: ids.customer, entityId });
+    assert.equal(e.balances[ids.messages].remaining, 90);
+    assert.equal(e.balances[ids.messages].usage, 60);
+    const c = await a.customers.get({ customerId: ids.customer });
+    assert.equal(c.balances[ids.messages].granted, 150, "the customer view sums its own and its entities' sources");
+    assert.equal(c.balances[ids.messages].remaining, 90);
+
+    const again = await sdkError(a.billing.attach({ customerId: ids.customer, entityId, planId: seatPlan }));
+    assert.equal(again.status, 409);
+    assert.equal(again.code, "plan_already_attached");
+  });
 });

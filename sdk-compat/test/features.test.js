@@ -181,4 +181,14 @@ describe("features", () => {
     assert.equal(noSchema.status, 400);
     assert.equal(noSchema.code, "invalid_inputs");
   });
+
+  test("features.update cannot change the type of a feature a plan uses (400) and leaves it as it was", async () => {
+    const a = srv.autumn;
+    const id = uid("used");
+    await a.features.create({ featureId: id, name: "Used", type: "metered", consumable: true });
+    await a.plans.create({ planId: uid("plan"), name: "Plan", items: [{ featureId: id, included: 3 }] });
+    const err = await sdkError(a.features.update({ featureId: id, type: "boolean" }));
+    assert.equal(err.status, 400);
+    assert.equal((await a.features.get({ featureId: id })).type, "metered");
+  });
 });

@@ -256,4 +256,65 @@ describe("plans", () => {
     assert.equal(err.code, "product_already_exists");
     assert.equal((await a.plans.get({ planId })).name, "One");
   });
+
+  test("an unlimited item gives an unlimited balance: every check allowed, usage counted", async () => {
+    const a = srv.autumn;
+    const ids = await features();
+    const planId = uid("unl");
+    const p = await a.plans.create({ planId, name: "Unlimited", items: [{ featureId: ids.messages, unlimited: true }] });
+    assert.equal(p.items[0].unlimited, true);
+    const customerId = uid("cus");
+    await a.customers.getOrCreate({ customerId });
+    await a.billing.attach({ customerId, planId });
+    const chk = await a.check({ customerId, featureId: ids.messages, requiredBalance: 1_000_000 });
+    assert.equal(chk.allowed, true);
+    assert.equal(chk.balance.unlimited, true);
+    const t = await a.track({ customerId, featureId: ids.messages, value: 500 });
+    assert.equal(t.balance.unlimited, true);
+    assert.equal(t.balance.usage, 500);
+  });
+
+  test("an archived plan leaves plans.list (unless includeArchived) and cannot be attached", async () => {
+    const a = srv.autumn;
+    const ids = await features();
+    const planId = uid("old");
+    await a.plans.create({ planId, name: "Old", items: [{ featureId: ids.messages, included: 1 }] });
+    const archived = await a.plans.update({ planId, archived: true });
+    assert.equal(archived.archived, true);
+    assert.equal((await a.plans.list()).list.some((p) => p.id === planId), false);
+    assert.equal((await a.plans.list({ includeArchived: true })).list.some((p) => p.id === planId), true);
+    const customerId = uid("cus");
+    await a.customers.getOrCreate({ customerId });
+    const err = await sdkError(a.billing.attach({ customerId, planId }));
+    assert.equal(err.status, 400);
+    assert.deepEqual((await a.customers.get({ customerId })).balances, {});
+  });
+
+  test("add-ons stack; a second main plan in the same group replaces the first and its balances", async () => {
+    const a = srv.autumn;
+    const ids = await features();
+    const basic = uid("basic");
+    const pro = uid("pro");
+    const boost = uid("boost");
+    await a.plans.create({ planId: basic, name: "Basic", items: [{ featureId: ids.messages, included: 100, reset: { interval: "month" } }] });
+    await a.plans.create({ planId: pro, name: "Pro", items: [{ featureId: ids.messages, included: 500, reset: { interval: "month" } }] });
+    await a.plans.create({
+      planId: boost,
+      name: "Boost",
+      addOn: true,
+      items: [{ featureId: ids.messages, included: 20, reset: { interval: "month" } }],
+    });
+    const customerId = uid("cus");
+    await a.customers.getOrCreate({ customerId });
+    await a.billing.attach({ customerId, planId: basic });
+    await a.billing.attach({ customerId, planId: boost });
+    let c = await a.customers.get({ customerId });
+    assert.equal(c.balances[ids.messages].granted, 120);
+    assert.deepEqual(c.subscriptions.map((s) => s.planId).sort(), [basic, boost].sort());
+
+    await a.billing.attach({ customerId, planId: pro });
+    c = await a.customers.get({ customerId });
+    assert.equal(c.balances[ids.messages].granted, 520, "pro replaced basic; the add-on stays");
+    assert.deepEqual(c.subscriptions.map((s) => s.planId).sort(), [pro, boost].sort());
+  });
 });

@@ -274,4 +274,42 @@ describe("attach and track", () => {
     assert.equal((await a.customers.get({ customerId: ids.customer })).balances[ids.messages].remaining, 100);
     assert.equal((await a.events.list({ customerId: ids.customer })).list.length, 0);
   });
+
+  test("track with async: true is still applied and answered in full", async () => {
+    const a = srv.autumn;
+    const ids = await setup();
+    const t = await a.track({ customerId: ids.customer, featureId: ids.messages, value: 9, async: true });
+    assert.equal(t.value, 9);
+    assert.equal((await a.customers.get({ customerId: ids.customer })).balances[ids.messages].remaining, 91);
+  });
+
+  test("event names on a credit system and on its metered feature: 4 credits 1:1, then 2 × 5 credits → 36 left", async () => {
+    const a = srv.autumn;
+    const gen = uid("gen");
+    const spend = uid("spend");
+    const premium = uid("premium");
+    const credits = uid("credits");
+    const planId = uid("plan");
+    const customerId = uid("cus");
+    await a.features.create({ featureId: premium, name: "Premium", type: "metered", consumable: true, eventNames: [gen] });
+    await a.features.create({
+      featureId: credits,
+      name: "Credits",
+      type: "credit_system",
+      creditSchema: [{ meteredFeatureId: premium, creditCost: 5 }],
+      eventNames: [spend],
+    });
+    await a.plans.create({ planId, name: "Plan", items: [{ featureId: credits, included: 50, reset: { interval: "month" } }] });
+    await a.customers.getOrCreate({ customerId });
+    await a.billing.attach({ customerId, planId });
+
+    const direct = await a.track({ customerId, eventName: spend, value: 4 });
+    assert.equal(direct.balance.featureId, credits);
+    assert.equal(direct.balance.remaining, 46);
+    const viaFeature = await a.track({ customerId, eventName: gen, value: 2 });
+    assert.equal(viaFeature.balance.featureId, credits);
+    assert.equal(viaFeature.balance.remaining, 36);
+    assert.equal(viaFeature.balances[premium], null);
+    assert.deepEqual((await a.events.list({ customerId })).list.map((e) => [e.featureId, e.value]), [[gen, 2], [spend, 4]]);
+  });
 });
