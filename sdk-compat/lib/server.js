@@ -39,17 +39,8 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Starts Tally on a free port with a fresh SQLite file and a random sandbox + live key.
- * Returns { base, secretKey, liveKey, autumn, client(key), post(path, body, key), stop() }.
- */
-export async function startServer() {
-  if (!existsSync(DLL)) {
-    throw new Error(`Tally server not built: ${DLL} is missing. Run: dotnet build src/Tally.Server -c Release`);
-  }
-  const dir = mkdtempSync(join(tmpdir(), "tally-sdk-compat-"));
-  const secretKey = `am_sk_test_${randomBytes(16).toString("hex")}`;
-  const liveKey = `am_sk_live_${randomBytes(16).toString("hex")}`;
+/** Spawns one Tally on a free port and waits for GET /healthz → 200; throws (with the server's output) if it cannot. */
+async function launch(dir, keys) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let output = "";
@@ -57,22 +48,22 @@ export async function startServer() {
     env: {
       ...process.env,
       TALLY_DATABASE: join(dir, "tally.db"),
-      TALLY_SECRET_KEYS: `${secretKey},${liveKey}`,
+      TALLY_SECRET_KEYS: keys.join(","),
       DOTNET_CLI_TELEMETRY_OPTOUT: "1",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
-  let exited = null;
-  child.on("exit", (code, signal) => (exited = { code, signal }));
-  const killOnExit = () => child.kill("SIGKILL");
-  process.on("exit", killOnExit);
+  const state = { exited: null };
+  child.on("exit", (code, signal) => (state.exited = { code, signal }));
 
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   for (;;) {
-    if (exited) {
-      throw new Error(`Tally exited during startup (${JSON.stringify(exited)}):\n${output}`);
+    if (state.exited) {
+      const err = new Error(`Tally exited during startup (${JSON.stringify(state.exited)}):\n${output}`);
+      err.addressInUse = /address already in use/i.test(output);
+      throw err;
     }
     try {
       const res = await fetch(`${base}/healthz`);
@@ -86,6 +77,46 @@ export async function startServer() {
     }
     await sleep(100);
   }
+  return { child, base, state, log: () => output };
+}
+
+/**
+ * Starts Tally on a free port with a fresh SQLite file and a random sandbox + live key.
+ * Returns { base, secretKey, liveKey, autumn, client(key), post(path, body, key), log(), stop() }.
+ */
+export async function startServer() {
+  if (!existsSync(DLL)) {
+    throw new Error(`Tally server not built: ${DLL} is missing. Run: dotnet build src/Tally.Server -c Release`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "tally-sdk-compat-"));
+  const secretKey = `am_sk_test_${randomBytes(16).toString("hex")}`;
+  const liveKey = `am_sk_live_${randomBytes(16).toString("hex")}`;
+
+  let launched;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      launched = await launch(dir, [secretKey, liveKey]);
+      break;
+    } catch (err) {
+      // The free port can be taken between probing it and Tally binding it; try another one.
+      if (err.addressInUse && attempt < 3) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+  const { child, base, state, log } = launched;
+  // Never leave a server behind, even when the test process dies early.
+  const killNow = () => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const killAndExit = (signal) => {
+    killNow();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("exit", killNow);
+  process.once("SIGINT", killAndExit);
+  process.once("SIGTERM", killAndExit);
 
   const client = (key = secretKey) => new Autumn({ secretKey: key, serverURL: base, failOpen: false });
 
@@ -112,10 +143,12 @@ export async function startServer() {
       return { status: res.status, headers: res.headers, text, body: parsed };
     },
     /** Everything the server printed so far (for diagnosing a failure). */
-    log: () => output,
+    log,
     async stop() {
-      process.off("exit", killOnExit);
-      if (!exited) {
+      process.off("exit", killNow);
+      process.off("SIGINT", killAndExit);
+      process.off("SIGTERM", killAndExit);
+      if (!state.exited) {
         const gone = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
