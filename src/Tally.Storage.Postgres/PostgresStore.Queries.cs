@@ -8,12 +8,13 @@ namespace Tally.Storage.Postgres;
 public sealed partial class PostgresStore
 {
     public async Task<IReadOnlyList<(string CustomerId, long Seq)>> ListCustomersAsync(TenantId tenant, long afterSeq, int limit, string? search,
-        CancellationToken ct)
+        CancellationToken ct, bool newestFirst = false)
     {
         // ILIKE on "C"-collated columns folds ASCII case only, like SQLite's LIKE.
-        var sql = "SELECT customer_id, seq FROM customers WHERE org_id = $1 AND env = $2 AND seq > $3"
+        var sql = "SELECT customer_id, seq FROM customers WHERE org_id = $1 AND env = $2"
+            + (newestFirst ? (afterSeq > 0 ? " AND seq < $3" : " AND $3 >= 0") : " AND seq > $3")
             + (search is null ? "" : @" AND (customer_id ILIKE $5 ESCAPE '\' OR name ILIKE $5 ESCAPE '\' OR email ILIKE $5 ESCAPE '\')")
-            + " ORDER BY seq LIMIT $4";
+            + (newestFirst ? " ORDER BY seq DESC" : " ORDER BY seq") + " LIMIT $4";
         await using var cmd = _dataSource.CreateCommand(sql);
         cmd.Parameters.Add(P.Org(tenant));
         cmd.Parameters.Add(P.Env(tenant));

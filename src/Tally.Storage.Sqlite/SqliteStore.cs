@@ -745,12 +745,13 @@ public sealed class SqliteStore : ITallyStore
     // ---------------------------------------------------------------- queries
 
     public async Task<IReadOnlyList<(string CustomerId, long Seq)>> ListCustomersAsync(TenantId tenant, long afterSeq, int limit, string? search,
-        CancellationToken ct)
+        CancellationToken ct, bool newestFirst = false)
     {
         await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
-        var sql = "SELECT customer_id, seq FROM customers WHERE org_id = $o AND env = $e AND seq > $after"
+        var sql = "SELECT customer_id, seq FROM customers WHERE org_id = $o AND env = $e"
+            + (newestFirst ? (afterSeq > 0 ? " AND seq < $after" : "") : " AND seq > $after")
             + (search is null ? "" : " AND (customer_id LIKE $s ESCAPE '\\' OR name LIKE $s ESCAPE '\\' OR email LIKE $s ESCAPE '\\')")
-            + " ORDER BY seq LIMIT $limit";
+            + (newestFirst ? " ORDER BY seq DESC" : " ORDER BY seq") + " LIMIT $limit";
         using var cmd = Tenant(c, sql, tenant);
         cmd.Parameters.AddWithValue("$after", afterSeq);
         cmd.Parameters.AddWithValue("$limit", limit);
@@ -882,7 +883,7 @@ public sealed class SqliteStore : ITallyStore
         await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
         using var cmd = Tenant(c, """
             SELECT EXISTS (SELECT 1 FROM customer_plans WHERE org_id = $o AND env = $e
-                AND json_extract(data, '$.plan_id') = $p AND json_extract(data, '$.plan_version') = $v)
+                AND json_extract(data, '$.plan_id') = $p AND CAST(json_extract(data, '$.plan_version') AS INTEGER) = $v)
             """, tenant);
         cmd.Parameters.AddWithValue("$p", planId);
         cmd.Parameters.AddWithValue("$v", version);

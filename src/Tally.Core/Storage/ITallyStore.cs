@@ -105,9 +105,12 @@ public interface ITallyStore : IAsyncDisposable
     /// <summary>Moves every row of a customer to a new id (customers.update with new_customer_id).</summary>
     Task<RenameOutcome> RenameCustomerAsync(TenantId tenant, string customerId, string newCustomerId, CancellationToken ct);
 
-    /// <summary>Customers in creation order after <paramref name="afterSeq"/>; returns ids and seqs.</summary>
+    /// <summary>
+    /// Customers in creation order after <paramref name="afterSeq"/> (or, newest first, before it; 0 starts at the
+    /// newest); returns ids and seqs.
+    /// </summary>
     Task<IReadOnlyList<(string CustomerId, long Seq)>> ListCustomersAsync(TenantId tenant, long afterSeq, int limit, string? search,
-        CancellationToken ct);
+        CancellationToken ct, bool newestFirst = false);
 
     /// <summary>Entities in creation order after <paramref name="afterSeq"/>, optionally of one customer.</summary>
     Task<IReadOnlyList<(string CustomerId, string EntityId, long Seq)>> ListEntitiesAsync(TenantId tenant, string? customerId,

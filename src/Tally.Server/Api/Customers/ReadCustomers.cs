@@ -25,7 +25,10 @@ internal static class GetCustomer
     }
 }
 
-/// <summary>customers.list: creation order, cursor paginated ({list, next_cursor}), optional search on id, name, email.</summary>
+/// <summary>
+/// customers.list: newest first by default (sort_order desc, as the SDK documents) or oldest first (asc), cursor paginated
+/// ({list, next_cursor}), optional search on id, name, email.
+/// </summary>
 internal static class ListCustomers
 {
     public const int MaxLimit = 1000;
@@ -39,12 +42,18 @@ internal static class ListCustomers
         {
             return Errors.Invalid(t, $"limit: must be between 1 and {MaxLimit}");
         }
-        if (!Cursor.TryDecode(r.StartCursor, "cus", out var after))
+        if (r.SortOrder is not (null or "asc" or "desc"))
         {
-            return Reply.Error(400, ErrorCodes.InvalidCursor, "start_cursor: not a cursor returned by customers.list", t);
+            return Errors.Invalid(t, "sort_order: must be asc or desc");
         }
-        var ids = await call.Store.ListCustomersAsync(t, after, limit + 1, string.IsNullOrEmpty(r.Search) ? null : r.Search, call.Ct)
-            .ConfigureAwait(false);
+        var newestFirst = r.SortOrder != "asc";
+        var kind = newestFirst ? "cusd" : "cus";
+        if (!Cursor.TryDecode(r.StartCursor, kind, out var after))
+        {
+            return Reply.Error(400, ErrorCodes.InvalidCursor, "start_cursor: not a cursor returned by customers.list with this sort_order", t);
+        }
+        var ids = await call.Store.ListCustomersAsync(t, after, limit + 1, string.IsNullOrEmpty(r.Search) ? null : r.Search, call.Ct,
+            newestFirst).ConfigureAwait(false);
         var page = ids.Take(limit).ToList();
         var list = new List<Customer>(page.Count);
         foreach (var (id, _) in page)
@@ -67,7 +76,7 @@ internal static class ListCustomers
         var response = new CursorListResponse<Customer>
         {
             List = list,
-            NextCursor = ids.Count > limit ? Cursor.Encode("cus", page[^1].Seq) : null,
+            NextCursor = ids.Count > limit ? Cursor.Encode(kind, page[^1].Seq) : null,
         };
         return Reply.Ok(response, TallyJsonContext.Default.CursorListResponseCustomer);
     }
