@@ -104,8 +104,52 @@ internal sealed class CommitPipeline : IAsyncDisposable
 /// <summary>A write was computed from cached state that a failed commit invalidated; nothing was written.</summary>
 public sealed class StaleStateException() : Exception("The write was based on state invalidated by a failed commit; nothing was written.");
 
+/// <summary>Where a unit's statements go: straight to the writer, or into a plan prepared off the writer thread.</summary>
+internal interface ISqlSink
+{
+    void Exec(string sql, params object?[] args);
+
+    void Defer(string sql, string key, params object?[] args);
+
+    void FlushDeferred();
+}
+
+/// <summary>
+/// A unit's statements with their arguments already encoded (JSON rows, decimal text) on the request thread, so the
+/// single writer thread only binds and steps statements.
+/// </summary>
+internal sealed class WritePlan : ISqlSink
+{
+    private readonly List<(string? Sql, string? Key, object?[]? Args)> _ops = [];
+
+    public void Exec(string sql, params object?[] args) => _ops.Add((sql, null, args));
+
+    public void Defer(string sql, string key, params object?[] args) => _ops.Add((sql, key, args));
+
+    public void FlushDeferred() => _ops.Add((null, null, null));
+
+    public void ApplyTo(SqlWriter w)
+    {
+        foreach (var (sql, key, args) in _ops)
+        {
+            if (sql is null)
+            {
+                w.FlushDeferred();
+            }
+            else if (key is not null)
+            {
+                w.Defer(sql, key, args!);
+            }
+            else
+            {
+                w.Exec(sql, args!);
+            }
+        }
+    }
+}
+
 /// <summary>Runs statements on the writer connection, keeping one prepared command per statement text.</summary>
-internal sealed class SqlWriter(SqliteConnection connection) : IDisposable
+internal sealed class SqlWriter(SqliteConnection connection) : ISqlSink, IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
@@ -141,6 +185,8 @@ internal sealed class SqlWriter(SqliteConnection connection) : IDisposable
         _deferred.Clear();
         _deferredOrder.Clear();
     }
+
+    void ISqlSink.Exec(string sql, params object?[] args) => Exec(sql, args);
 
     public int Exec(string sql, params object?[] args)
     {

@@ -402,14 +402,13 @@ public sealed class SqliteStore : ITallyStore
                     }
                 }
                 var isNew = changes?.CustomerIsNew == true || (changes?.Customer is not null && wasAbsent);
-                commit = Pipeline.CommitAsync(w =>
+                var plan = new WritePlan();
+                if (changes is not null)
                 {
-                    if (changes is not null)
-                    {
-                        WriteCustomer(w, tenant, customerId, changes, isNew);
-                    }
-                    WriteIdempotency(w, tenant, record);
-                }, epoch);
+                    WriteCustomer(plan, tenant, customerId, changes, isNew);
+                }
+                WriteIdempotency(plan, tenant, record);
+                commit = Pipeline.CommitAsync(plan.ApplyTo, epoch);
             }
             finally
             {
@@ -543,7 +542,7 @@ public sealed class SqliteStore : ITallyStore
         ON CONFLICT (org_id, env, customer_id, rollover_id) DO UPDATE SET data = excluded.data
         """;
 
-    private static void WriteCustomer(SqlWriter w, TenantId t, string customerId, CustomerChanges c, bool isNew)
+    private static void WriteCustomer(ISqlSink w, TenantId t, string customerId, CustomerChanges c, bool isNew)
     {
         var o = t.OrgId;
         var env = RowCodec.EnvName(t.Env);
@@ -649,7 +648,7 @@ public sealed class SqliteStore : ITallyStore
     private IdempotencyRecord? Record(IdempotencyRequest? req, byte[]? body, int status) =>
         req is null || body is null ? null : new IdempotencyRecord(req.ScopedKey, req.RequestHash, status, body, _time.GetUtcNow());
 
-    private static void WriteIdempotency(SqlWriter w, TenantId t, IdempotencyRecord? r)
+    private static void WriteIdempotency(ISqlSink w, TenantId t, IdempotencyRecord? r)
     {
         if (r is null)
         {
