@@ -1,0 +1,27 @@
+using Tally.Client.Internal;
+using Tally.Contracts;
+using C = Tally.Contracts.TallyJsonContext;
+
+namespace Tally.Client;
+
+/// <summary><c>billing.*</c>: attach plans to customers.</summary>
+public sealed class BillingClient
+{
+    private readonly TallyTransport _transport;
+
+    internal BillingClient(TallyTransport transport) => _transport = transport;
+
+    /// <summary><c>billing.attach</c>: gives the customer (or entity) the plan and its balances.</summary>
+    /// <param name="parameters">Customer and plan.</param>
+    /// <param name="ct">Cancels the call, including waits between retries.</param>
+    /// <returns>The result; <see cref="AttachResponse.PaymentUrl"/> is null when no payment is needed.</returns>
+    /// <exception cref="ArgumentException">Empty customer or plan id.</exception>
+    /// <exception cref="TallyApiException">The server refused the call.</exception>
+    public Task<AttachResponse> AttachAsync(AttachParams parameters, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Guard.NotEmpty(parameters.CustomerId, "AttachParams.CustomerId", nameof(parameters));
+        Guard.NotEmpty(parameters.PlanId, "AttachParams.PlanId", nameof(parameters));
+        return _transport.PostAsync("billing.attach", parameters, C.Default.AttachParams, C.Default.AttachResponse, mutating: true, ct);
+    }
+}
