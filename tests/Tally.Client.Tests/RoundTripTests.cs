@@ -101,10 +101,17 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
         {
             all.Add(c.Id!);
         }
+        var oldestFirst = new List<string>();
+        await foreach (var c in _client.Customers.ListAllAsync(new ListCustomersParams { Search = tag, Limit = 2, SortOrder = "asc" }))
+        {
+            oldestFirst.Add(c.Id!);
+        }
 
         Assert.Equal(2, first.List.Count);
         Assert.NotNull(first.NextCursor);
-        Assert.Equal(ids, all);
+        // Newest first by default, as the official SDK documents.
+        Assert.Equal(Enumerable.Reverse(ids), all);
+        Assert.Equal(ids, oldestFirst);
     }
 
     [Fact]
