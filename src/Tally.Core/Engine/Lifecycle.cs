@@ -106,7 +106,7 @@ public static class Lifecycle
                     SourceId = s.Id,
                     Granted = rolled,
                     Balance = rolled,
-                    ExpiresAt = cfg.ExpiryType == RolloverExpiry.Forever ? null : boundary.AddMonths(Math.Max(1, cfg.ExpiryLength)),
+                    ExpiresAt = cfg.ExpiryType == RolloverExpiry.Forever ? null : boundary.ToUniversalTime().AddMonths(Math.Max(1, cfg.ExpiryLength)),
                     CreatedAt = now,
                 };
                 w.Put(bucket);

@@ -130,6 +130,30 @@ public sealed class RolloverTests
     }
 
     [Fact]
+    public void Rollover_MonthExpiry_IsCountedInUtc_LikeTheResets()
+    {
+        var t = new Timeline([F.Metered("messages")]);
+        // A first reset given at 31 March 01:00 +02:00, which is 30 March 23:00 UTC.
+        var first = new DateTimeOffset(2026, 3, 31, 1, 0, 0, TimeSpan.FromHours(2));
+        t.Grant(new GrantCommand
+        {
+            Feature = t.Catalog.Feature("messages")!,
+            IncludedGrant = 50,
+            Reset = new ItemReset(ResetInterval.Month, 1),
+            Rollover = Months(1),
+            NextResetAt = first,
+        }, Utc(2026, 3, 1));
+
+        t.Settle(first);
+
+        var next = t.Source("messages").NextResetAt;
+        var expires = Assert.Single(t.Rollovers(t.Source("messages"))).ExpiresAt;
+        Assert.Equal(Utc(2026, 4, 30, 23), next);
+        Assert.Equal(Utc(2026, 4, 30, 23), expires);
+        Assert.Equal(TimeSpan.Zero, expires!.Value.Offset);
+    }
+
+    [Fact]
     public void Rollover_Forever_HasNoExpiry()
     {
         var t = Attached(100, Forever());
