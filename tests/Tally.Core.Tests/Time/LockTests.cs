@@ -158,6 +158,31 @@ public sealed class LockTests
     }
 
     [Fact]
+    public void Lock_OnARollover_ReleasedAfterAReset_KeepsTheRolloverWhole()
+    {
+        var t = new Timeline([F.Metered("messages")], Plan("pro", Item("messages", 100, ResetInterval.Month, rollover: Forever())));
+        t.Attach("pro", T0);
+        t.Track("messages", 60, T0);
+        var b1 = Utc(2026, 2, 15, 10);
+        var b2 = Utc(2026, 3, 15, 10);
+        t.Settle(b1);
+        var r = Assert.Single(t.Rollovers(t.Source("messages")));
+        t.Lock("lk", "messages", 30, b1.AddDays(1));
+        t.Settle(b2);
+
+        t.Release("lk", b2.AddDays(1));
+
+        // The 30 goes back into the rollover it came from; it must not show as negative usage.
+        Assert.Equal(40m, t.State.FindRollover(r.Id)!.Balance);
+        Assert.Equal(40m, t.State.FindRollover(r.Id)!.Granted);
+        var view = t.View("messages", b2.AddDays(1))!;
+        Assert.Equal(0m, view.Usage);
+        Assert.Equal(240m, view.Remaining);
+        Assert.Equal(240m, view.Granted);
+        t.AssertLedgerReplays();
+    }
+
+    [Fact]
     public void Lock_OnACreditSystem_GivesBackInCredits()
     {
         var t = new Timeline([F.Metered("action"), F.Credits("credits", ("action", 0.5m))],
