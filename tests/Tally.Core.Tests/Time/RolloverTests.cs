@@ -67,6 +67,42 @@ public sealed class RolloverTests
         Assert.Equal(0m, Lifecycle.Cap(new RolloverConfig { Max = 0 }, 400));
     }
 
+    [Theory]
+    [InlineData(250, 150, 550)]
+    [InlineData(100, 300, 700)]
+    public void Rollover_Autumn35_UnusedUnderTheCap(int used, int rolled, int total)
+    {
+        var t = Attached(400, Months(1, max: 500));
+        t.Track("messages", used, T0);
+
+        t.Settle(Boundary(1));
+
+        Assert.Equal((decimal)rolled, t.RolloverTotal(t.Source("messages")));
+        Assert.Equal((decimal)total, t.View("messages", Boundary(1))!.Remaining);
+    }
+
+    [Fact]
+    public void Rollover_Autumn36_CreditSystemDrawsTheRolloverFirst()
+    {
+        var t = new Timeline([F.Metered("action1"), F.Metered("action2"), F.Credits("credits", ("action1", 0.2m), ("action2", 0.6m))],
+            Plan("pro", Item("credits", 500, ResetInterval.Month, rollover: Months(1, max: 300))));
+        t.Attach("pro", T0);
+        t.Settle(Boundary(1));
+        var s = t.Source("credits");
+        Assert.Equal(800m, t.View("credits", Boundary(1))!.Remaining);
+
+        t.Track("action1", 100, Boundary(1));
+        Assert.Equal((280m, 780m), (t.RolloverTotal(s), t.View("credits", Boundary(1))!.Remaining));
+
+        t.Track("action2", 400, Boundary(1));
+        Assert.Equal((40m, 540m), (t.RolloverTotal(s), t.View("credits", Boundary(1))!.Remaining));
+
+        t.Track("action1", 500, Boundary(1));
+        Assert.Equal((0m, 440m), (t.RolloverTotal(s), t.View("credits", Boundary(1))!.Remaining));
+        Assert.Equal(440m, t.Source("credits").Balance);
+        t.AssertLedgerReplays();
+    }
+
     [Fact]
     public void Rollover_Uncapped_CarriesEverythingUnused()
     {
