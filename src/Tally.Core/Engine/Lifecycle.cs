@@ -68,6 +68,14 @@ public static class Lifecycle
         var next = Calendar.NextAfter(anchor, interval, s.IntervalCount, now);
         var allowance = s.IncludedGrant + s.PrepaidGrant;
 
+        // What the rollovers gave during the period that just ended was that period's usage: a bucket that survives
+        // the reset starts the new one unused (granted = what it still holds), and a spent one is dropped.
+        foreach (var r in w.RolloversOf(s.Id).ToList())
+        {
+            if (r.Balance == 0) w.DeleteRollover(r.Id);
+            else if (r.Granted != r.Balance && r.IsLive(now)) w.Put(r with { Granted = r.Balance });
+        }
+
         // Unused balance of the period that just ended becomes a rollover bucket, within the item's cap.
         if (s.Rollover is { } cfg && s.Balance > 0 && !s.Unlimited)
         {
@@ -86,7 +94,8 @@ public static class Lifecycle
                     excess -= cut;
                     deltas.Add(Waterfall.Delta(s, cut, r.Id));
                     if (r.Balance - cut == 0) w.DeleteRollover(r.Id);
-                    else w.Put(r with { Balance = r.Balance - cut });
+                    // What the cap cuts is gone, not used: it leaves the granted amount too.
+                    else w.Put(r with { Balance = r.Balance - cut, Granted = r.Granted - cut });
                 }
             }
             if (rolled > 0)
@@ -97,7 +106,7 @@ public static class Lifecycle
                     SourceId = s.Id,
                     Granted = rolled,
                     Balance = rolled,
-                    ExpiresAt = cfg.ExpiryType == RolloverExpiry.Forever ? null : boundary.AddMonths(Math.Max(1, cfg.ExpiryLength)),
+                    ExpiresAt = cfg.ExpiryType == RolloverExpiry.Forever ? null : boundary.ToUniversalTime().AddMonths(Math.Max(1, cfg.ExpiryLength)),
                     CreatedAt = now,
                 };
                 w.Put(bucket);

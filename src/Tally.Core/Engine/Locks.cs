@@ -122,7 +122,9 @@ public static class Locks
             left = back == left * cost ? 0 : left - back / cost;
             if (d.RolloverId is { } rid && w.RolloversOf(source.Id).FirstOrDefault(r => r.Id == rid) is { } bucket)
             {
-                w.Put(bucket with { Balance = bucket.Balance + back });
+                // A reset since the lock rebased the bucket to what it then held; the amount coming back is
+                // granted again, so it cannot show as negative usage.
+                w.Put(bucket with { Balance = bucket.Balance + back, Granted = Math.Max(bucket.Granted, bucket.Balance + back) });
                 result.Add(d with { Value = -back });
             }
             else
