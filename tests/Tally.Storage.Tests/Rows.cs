@@ -30,37 +30,37 @@ public static class Rows
 
     public static BalanceSource Source(string id, long seq, DateTimeOffset at, decimal balance = 100m, string featureId = "messages",
         string? entityId = null, DateTimeOffset? nextResetAt = null) => new()
-    {
-        Id = id,
-        FeatureId = featureId,
-        EntityId = entityId,
-        PlanId = "pro",
-        CustomerPlanId = "cp_1",
-        IncludedGrant = 0.1m + 0.2m,
-        PrepaidGrant = 1234567890123456.000000000001m,
-        Adjustment = -0.000000000000000000000001m,
-        Balance = balance,
-        UsageAllowed = true,
-        MaxPurchase = 99.990m,
-        Interval = ResetInterval.Month,
-        IntervalCount = 3,
-        ResetAnchor = at,
-        NextResetAt = nextResetAt,
-        ExpiresAt = at.AddYears(1).AddTicks(1234),
-        Rollover = new RolloverConfig { Max = 10.5m, MaxPercentage = 0.25m, ExpiryType = RolloverExpiry.Forever, ExpiryLength = 2 },
-        AddOn = true,
-        Price = new ItemPrice
         {
-            Tiers = [new PriceTier(100m, 0.01m, null), new PriceTier(null, 0.005m, 2.5m)],
-            TierBehavior = TierBehavior.Volume,
+            Id = id,
+            FeatureId = featureId,
+            EntityId = entityId,
+            PlanId = "pro",
+            CustomerPlanId = "cp_1",
+            IncludedGrant = 0.1m + 0.2m,
+            PrepaidGrant = 1234567890123456.000000000001m,
+            Adjustment = -0.000000000000000000000001m,
+            Balance = balance,
+            UsageAllowed = true,
+            MaxPurchase = 99.990m,
             Interval = ResetInterval.Month,
-            BillingUnits = 100m,
-            BillingMethod = BillingMethod.Prepaid,
-            MaxPurchase = 1000m,
-        },
-        CreatedAt = at.AddTicks(7).ToOffset(TimeSpan.FromHours(-3)),
-        Seq = seq,
-    };
+            IntervalCount = 3,
+            ResetAnchor = at,
+            NextResetAt = nextResetAt,
+            ExpiresAt = at.AddYears(1).AddTicks(1234),
+            Rollover = new RolloverConfig { Max = 10.5m, MaxPercentage = 0.25m, ExpiryType = RolloverExpiry.Forever, ExpiryLength = 2 },
+            AddOn = true,
+            Price = new ItemPrice
+            {
+                Tiers = [new PriceTier(100m, 0.01m, null), new PriceTier(null, 0.005m, 2.5m)],
+                TierBehavior = TierBehavior.Volume,
+                Interval = ResetInterval.Month,
+                BillingUnits = 100m,
+                BillingMethod = BillingMethod.Prepaid,
+                MaxPurchase = 1000m,
+            },
+            CreatedAt = at.AddTicks(7).ToOffset(TimeSpan.FromHours(-3)),
+            Seq = seq,
+        };
 
     public static Entity Entity(string id, long seq, DateTimeOffset at) => new()
     {
@@ -126,18 +126,18 @@ public static class Rows
     /// <summary>A ledger row; timestamps are whole milliseconds, which is what the stores keep.</summary>
     public static LedgerEvent Event(string id, string customerId, string name, decimal value, DateTimeOffset at,
         string? entityId = null, LedgerKind kind = LedgerKind.Track, string? idempotencyKey = null) => new()
-    {
-        Id = id,
-        Kind = kind,
-        CustomerId = customerId,
-        EntityId = entityId,
-        EventName = name,
-        Value = value,
-        PropertiesJson = """{"path": "/v1/x",  "n": 1.10}""",
-        Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()),
-        IdempotencyKey = idempotencyKey,
-        Deltas = [Delta("src_main", value, at)],
-    };
+        {
+            Id = id,
+            Kind = kind,
+            CustomerId = customerId,
+            EntityId = entityId,
+            EventName = name,
+            Value = value,
+            PropertiesJson = """{"path": "/v1/x",  "n": 1.10}""",
+            Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()),
+            IdempotencyKey = idempotencyKey,
+            Deltas = [Delta("src_main", value, at)],
+        };
 
     public static Feature Feature(string id, DateTimeOffset at, FeatureType type = FeatureType.Metered) => new()
     {
