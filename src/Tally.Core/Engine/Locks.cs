@@ -119,6 +119,13 @@ public static class Locks
             if (source is null) continue;
             var cost = source.FeatureId == l.FeatureId ? 1m : catalog.Feature(source.FeatureId)?.CreditCostOf(l.FeatureId) ?? 1m;
             var back = Math.Min(d.Value, left * cost);
+            // A reservation taken before a reset goes back only as far as the refilled grant: the new period does
+            // not owe the old one, so usage never turns negative.
+            if (d.RolloverId is null && d.ResetsAt != source.NextResetAt)
+            {
+                back = Math.Min(back, Math.Max(0m, source.Granted - source.Balance));
+            }
+            if (back <= 0) continue;
             left = back == left * cost ? 0 : left - back / cost;
             if (d.RolloverId is { } rid && w.RolloversOf(source.Id).FirstOrDefault(r => r.Id == rid) is { } bucket)
             {

@@ -52,6 +52,23 @@ public sealed class LockTests
     }
 
     [Fact]
+    public void Lock8_ReleasedAfterAReset_NeverPushesUsageBelowZero()
+    {
+        var t = Remaining15();
+        t.Lock("lk", "messages", 8, Now);
+        var afterReset = T0.AddMonths(1).AddMinutes(1);
+        t.Settle(afterReset);
+        Assert.Equal(100m, Remaining(t, afterReset));
+
+        Assert.Equal(FinalizeStatus.Released, t.Release("lk", afterReset));
+
+        // The old period's reservation does not raise the refilled grant.
+        Assert.Equal(100m, Remaining(t, afterReset));
+        Assert.Equal(0m, t.View("messages", afterReset)!.Usage);
+        t.AssertLedgerReplays();
+    }
+
+    [Fact]
     public void Lock8_ThenRelease_Restores15()
     {
         var t = Remaining15();
