@@ -109,7 +109,11 @@ internal interface ISqlSink
 {
     void Exec(string sql, params object?[] args);
 
-    void Defer(string sql, string key, params object?[] args);
+    /// <summary>
+    /// Queues a write that only the last one per key needs. When a different statement is already queued for the key,
+    /// <paramref name="upgrade"/> (if given) supplies a statement that subsumes both (e.g. a full row over a balance-only update).
+    /// </summary>
+    void Defer(string sql, string key, object?[] args, Func<(string Sql, object?[] Args)>? upgrade = null);
 
     void FlushDeferred();
 }
@@ -120,17 +124,18 @@ internal interface ISqlSink
 /// </summary>
 internal sealed class WritePlan : ISqlSink
 {
-    private readonly List<(string? Sql, string? Key, object?[]? Args)> _ops = [];
+    private readonly List<(string? Sql, string? Key, object?[]? Args, Func<(string, object?[])>? Upgrade)> _ops = [];
 
-    public void Exec(string sql, params object?[] args) => _ops.Add((sql, null, args));
+    public void Exec(string sql, params object?[] args) => _ops.Add((sql, null, args, null));
 
-    public void Defer(string sql, string key, params object?[] args) => _ops.Add((sql, key, args));
+    public void Defer(string sql, string key, object?[] args, Func<(string Sql, object?[] Args)>? upgrade = null) =>
+        _ops.Add((sql, key, args, upgrade));
 
-    public void FlushDeferred() => _ops.Add((null, null, null));
+    public void FlushDeferred() => _ops.Add((null, null, null, null));
 
     public void ApplyTo(SqlWriter w)
     {
-        foreach (var (sql, key, args) in _ops)
+        foreach (var (sql, key, args, upgrade) in _ops)
         {
             if (sql is null)
             {
@@ -138,7 +143,7 @@ internal sealed class WritePlan : ISqlSink
             }
             else if (key is not null)
             {
-                w.Defer(sql, key, args!);
+                w.Defer(sql, key, args!, upgrade);
             }
             else
             {
@@ -155,27 +160,28 @@ internal sealed class SqlWriter(SqliteConnection connection) : ISqlSink, IDispos
 
     // Row writes that only the last one of a batch needs (a balance row rewritten by many tracks in one batch),
     // keyed by table and primary key; flushed before any write that could depend on them and before commit.
-    private readonly Dictionary<(string Sql, string Key), object?[]> _deferred = [];
-    private readonly List<(string Sql, string Key)> _deferredOrder = [];
+    private readonly Dictionary<string, (string Sql, object?[] Args)> _deferred = new(StringComparer.Ordinal);
+    private readonly List<string> _deferredOrder = [];
 
     public SqliteTransaction? Transaction { get; set; }
 
-    /// <summary>Queues an idempotent upsert; a later one with the same key replaces it.</summary>
-    public void Defer(string sql, string key, params object?[] args)
+    public void Defer(string sql, string key, object?[] args, Func<(string Sql, object?[] Args)>? upgrade = null)
     {
-        var k = (sql, key);
-        if (!_deferred.ContainsKey(k))
+        if (!_deferred.TryGetValue(key, out var pending))
         {
-            _deferredOrder.Add(k);
+            _deferredOrder.Add(key);
+            _deferred[key] = (sql, args);
+            return;
         }
-        _deferred[k] = args;
+        _deferred[key] = pending.Sql != sql && upgrade is not null ? upgrade() : (sql, args);
     }
 
     public void FlushDeferred()
     {
         foreach (var k in _deferredOrder)
         {
-            Exec(k.Sql, _deferred[k]);
+            var (sql, args) = _deferred[k];
+            Exec(sql, args);
         }
         DiscardDeferred();
     }

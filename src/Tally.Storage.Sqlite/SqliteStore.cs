@@ -504,12 +504,24 @@ public sealed class SqliteStore : ITallyStore
         var state = new CustomerState(customer);
         state.Load(
             await ReadRows<Entity>(c, "SELECT data FROM entities WHERE org_id = $o AND env = $e AND customer_id = $c", t, customerId, ct).ConfigureAwait(false),
-            await ReadRows<BalanceSource>(c, "SELECT data FROM balance_sources WHERE org_id = $o AND env = $e AND customer_id = $c", t, customerId, ct).ConfigureAwait(false),
+            await ReadSources(c, t, customerId, ct).ConfigureAwait(false),
             await ReadRows<RolloverBucket>(c, "SELECT data FROM rollovers WHERE org_id = $o AND env = $e AND customer_id = $c", t, customerId, ct).ConfigureAwait(false),
             await ReadRows<CustomerPlan>(c, "SELECT data FROM customer_plans WHERE org_id = $o AND env = $e AND customer_id = $c", t, customerId, ct).ConfigureAwait(false),
             await ReadRows<BalanceLock>(c, "SELECT data FROM locks WHERE org_id = $o AND env = $e AND customer_id = $c", t, customerId, ct).ConfigureAwait(false),
             nextSeq);
         return state;
+    }
+
+    private static async Task<List<BalanceSource>> ReadSources(SqliteConnection c, TenantId t, string customerId, CancellationToken ct)
+    {
+        var list = new List<BalanceSource>();
+        using var cmd = Scoped(c, "SELECT data, balance FROM balance_sources WHERE org_id = $o AND env = $e AND customer_id = $c", t, customerId);
+        using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(RowCodec.Read<BalanceSource>(r.GetString(0)) with { Balance = RowCodec.Dec(r.GetString(1)) });
+        }
+        return list;
     }
 
     private static async Task<List<T>> ReadRows<T>(SqliteConnection c, string sql, TenantId t, string customerId, CancellationToken ct)
@@ -528,6 +540,9 @@ public sealed class SqliteStore : ITallyStore
         INSERT INTO counters (org_id, env, name, value) VALUES ($0, $1, $2, 1)
         ON CONFLICT (org_id, env, name) DO UPDATE SET value = value + 1
         """;
+
+    private const string UpdateBalanceSql =
+        "UPDATE balance_sources SET balance = $4 WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND source_id = $3";
 
     private const string UpsertSourceSql = """
         INSERT INTO balance_sources (org_id, env, customer_id, source_id, feature_id, entity_id, balance, next_reset_at, expires_at, data)
@@ -606,12 +621,23 @@ public sealed class SqliteStore : ITallyStore
         }
         foreach (var s in c.UpsertSources)
         {
-            w.Defer(UpsertSourceSql, $"{o}\u0001{env}\u0001{customerId}\u0001{s.Id}", o, env, customerId, s.Id, s.FeatureId, s.EntityId,
-                RowCodec.Dec(s.Balance), RowCodec.Ms(s.NextResetAt), RowCodec.Ms(s.ExpiresAt), RowCodec.Write(s));
+            var key = $"s\u0001{o}\u0001{env}\u0001{customerId}\u0001{s.Id}";
+            var source = s;
+            (string, object?[]) Full() => (UpsertSourceSql, [o, env, customerId, source.Id, source.FeatureId, source.EntityId,
+                RowCodec.Dec(source.Balance), RowCodec.Ms(source.NextResetAt), RowCodec.Ms(source.ExpiresAt), RowCodec.Write(source)]);
+            if (c.BalanceOnlySources.Contains(s.Id))
+            {
+                // The balance column is authoritative on load, so a balance-only change skips re-encoding the row;
+                // if a full row of the same source waits in this batch, this one becomes the full row.
+                w.Defer(UpdateBalanceSql, key, [o, env, customerId, s.Id, RowCodec.Dec(s.Balance)], Full);
+                continue;
+            }
+            var (fullSql, fullArgs) = Full();
+            w.Defer(fullSql, key, fullArgs);
         }
         foreach (var r in c.UpsertRollovers)
         {
-            w.Defer(UpsertRolloverSql, $"{o}\u0001{env}\u0001{customerId}\u0001{r.Id}", o, env, customerId, r.Id, r.SourceId, RowCodec.Write(r));
+            w.Defer(UpsertRolloverSql, $"r\u0001{o}\u0001{env}\u0001{customerId}\u0001{r.Id}", [o, env, customerId, r.Id, r.SourceId, RowCodec.Write(r)]);
         }
         foreach (var id in c.DeleteSources)
         {

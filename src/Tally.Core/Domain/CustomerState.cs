@@ -279,6 +279,9 @@ public sealed class CustomerChanges
     public List<Entity> UpsertEntities { get; } = [];
     public List<string> DeleteEntities { get; } = [];
     public List<BalanceSource> UpsertSources { get; } = [];
+
+    /// <summary>Upserted sources of which only the balance moved (most tracks): a store may write just that column.</summary>
+    public HashSet<string> BalanceOnlySources { get; } = new(StringComparer.Ordinal);
     public List<string> DeleteSources { get; } = [];
     public List<RolloverBucket> UpsertRollovers { get; } = [];
     public List<string> DeleteRollovers { get; } = [];

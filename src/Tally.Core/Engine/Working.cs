@@ -156,6 +156,13 @@ public sealed class Working
         };
         Split(_entities, c.UpsertEntities, c.DeleteEntities);
         Split(_sources, c.UpsertSources, c.DeleteSources);
+        foreach (var s in c.UpsertSources)
+        {
+            if (Base.FindSource(s.Id) is { } old && old with { Balance = s.Balance } == s)
+            {
+                c.BalanceOnlySources.Add(s.Id);
+            }
+        }
         Split(_rollovers, c.UpsertRollovers, c.DeleteRollovers);
         Split(_plans, c.UpsertPlans, c.DeletePlans);
         Split(_locks, c.UpsertLocks, c.DeleteLocks);
