@@ -100,50 +100,6 @@ public sealed class Working
 
     public void Append(LedgerEvent e) => _events.Add(e);
 
-    /// <summary>Remembers the current overlay so a step that must be all-or-nothing can be undone.</summary>
-    public object Checkpoint() => new Snapshot(
-        new Dictionary<string, BalanceSource?>(_sources, StringComparer.Ordinal),
-        new Dictionary<string, RolloverBucket?>(_rollovers, StringComparer.Ordinal),
-        new Dictionary<string, Entity?>(_entities, StringComparer.Ordinal),
-        new Dictionary<string, CustomerPlan?>(_plans, StringComparer.Ordinal),
-        new Dictionary<string, BalanceLock?>(_locks, StringComparer.Ordinal),
-        _events.Count, _customer, NextSeq, CustomerDeleted);
-
-    public void Rollback(object checkpoint)
-    {
-        var s = (Snapshot)checkpoint;
-        Restore(_sources, s.Sources);
-        Restore(_rollovers, s.Rollovers);
-        Restore(_entities, s.Entities);
-        Restore(_plans, s.Plans);
-        Restore(_locks, s.Locks);
-        _events.RemoveRange(s.EventCount, _events.Count - s.EventCount);
-        _customer = s.Customer;
-        NextSeq = s.NextSeq;
-        CustomerDeleted = s.Deleted;
-    }
-
-    private static void Restore<T>(Dictionary<string, T?> target, Dictionary<string, T?> saved)
-        where T : class
-    {
-        target.Clear();
-        foreach (var (k, v) in saved)
-        {
-            target[k] = v;
-        }
-    }
-
-    private sealed record Snapshot(
-        Dictionary<string, BalanceSource?> Sources,
-        Dictionary<string, RolloverBucket?> Rollovers,
-        Dictionary<string, Entity?> Entities,
-        Dictionary<string, CustomerPlan?> Plans,
-        Dictionary<string, BalanceLock?> Locks,
-        int EventCount,
-        Customer? Customer,
-        long NextSeq,
-        bool Deleted);
-
     public CustomerChanges ToChanges()
     {
         var c = new CustomerChanges

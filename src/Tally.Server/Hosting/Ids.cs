@@ -1,11 +1,10 @@
-using System.Security.Cryptography;
 using Tally.Core.Domain;
 
 namespace Tally.Server.Hosting;
 
 /// <summary>
-/// Time-ordered ids (48-bit millisecond timestamp, then 80 random bits, Crockford base32),
-/// so ids sort by creation and never collide across nodes.
+/// Time-ordered ids (48-bit millisecond timestamp, then 80 random bits, Crockford base32), so ids sort by creation
+/// and do not collide across nodes. They are identifiers, not secrets, so a fast non-cryptographic generator is used.
 /// </summary>
 public sealed class SortableIdGenerator(TimeProvider time) : IIdGenerator
 {
@@ -13,31 +12,21 @@ public sealed class SortableIdGenerator(TimeProvider time) : IIdGenerator
 
     public string NewId(string prefix)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        var ms = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
-        for (var i = 5; i >= 0; i--)
+        var ms = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds() & 0xFFFF_FFFF_FFFF;
+        Span<byte> random = stackalloc byte[10];
+        Random.Shared.NextBytes(random);
+        var high = (ms << 16) | ((ulong)random[0] << 8) | random[1];
+        var low = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(random[2..]);
+        var value = new UInt128(high, low);
+        return string.Create(prefix.Length + 26, (prefix, value), static (chars, state) =>
         {
-            bytes[i] = (byte)(ms & 0xFF);
-            ms >>= 8;
-        }
-        RandomNumberGenerator.Fill(bytes[6..]);
-        Span<char> chars = stackalloc char[26];
-        var value = new UInt128(BitConverter.ToUInt64(Reverse(bytes[..8])), BitConverter.ToUInt64(Reverse(bytes[8..])));
-        for (var i = 25; i >= 0; i--)
-        {
-            chars[i] = Alphabet[(int)(value & 31)];
-            value >>= 5;
-        }
-        return string.Concat(prefix, chars);
-    }
-
-    private static byte[] Reverse(ReadOnlySpan<byte> span)
-    {
-        var copy = span.ToArray();
-        if (BitConverter.IsLittleEndian)
-        {
-            Array.Reverse(copy);
-        }
-        return copy;
+            state.prefix.AsSpan().CopyTo(chars);
+            var v = state.value;
+            for (var i = chars.Length - 1; i >= state.prefix.Length; i--)
+            {
+                chars[i] = Alphabet[(int)(v & 31)];
+                v >>= 5;
+            }
+        });
     }
 }

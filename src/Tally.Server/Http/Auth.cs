@@ -13,21 +13,22 @@ namespace Tally.Server.Http;
 /// </summary>
 public sealed class KeyResolver(ITallyStore store)
 {
+    // Keyed by the presented token so a known key costs one lookup, not a SHA-256 per request; it lives only in
+    // this process's memory (never stored or logged), and only keys the store accepted are remembered.
     private readonly ConcurrentDictionary<string, ApiKeyMatch> _known = new(StringComparer.Ordinal);
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     public async ValueTask<ApiKeyMatch?> ResolveAsync(string key, CancellationToken ct)
     {
-        var hash = Hash(key);
-        if (_known.TryGetValue(hash, out var match))
+        if (_known.TryGetValue(key, out var match))
         {
             return match;
         }
-        match = await store.FindApiKeyAsync(hash, ct).ConfigureAwait(false);
+        match = await store.FindApiKeyAsync(Hash(key), ct).ConfigureAwait(false);
         if (match is not null)
         {
-            _known[hash] = match;
+            _known[key] = match;
         }
         return match;
     }

@@ -88,6 +88,22 @@ public static partial class Rpc
         }
         try
         {
+            if (http.Request.ContentLength is { } length)
+            {
+                // The common case: read exactly the announced bytes, no intermediate buffers.
+                var exact = new byte[length];
+                var read = 0;
+                while (read < exact.Length)
+                {
+                    var got = await http.Request.Body.ReadAsync(exact.AsMemory(read), http.RequestAborted).ConfigureAwait(false);
+                    if (got == 0)
+                    {
+                        break;
+                    }
+                    read += got;
+                }
+                return (read == exact.Length ? exact : exact[..read], null);
+            }
             using var ms = new MemoryStream();
             var buffer = new byte[16 * 1024];
             int n;

@@ -84,12 +84,8 @@ internal static class BatchTrack
                     {
                         continue;
                     }
-                    // A reject-mode item over several features must not leave the first ones charged.
-                    var mark = w.Checkpoint();
-                    if (!Track.Apply(t, item, features[indexes[k]], w, cat, now, ids[k]).Applied)
-                    {
-                        w.Rollback(mark);
-                    }
+                    // A reject-mode item that does not fit is skipped whole (the engine writes nothing for it).
+                    Track.Deduct(item, features[indexes[k]], w, cat, now, ids[k]);
                 }
                 return Units.Commit(w, Accepted);
             }, idem, call.Ct).ConfigureAwait(false);

@@ -114,20 +114,7 @@ internal static class Track
     public static (Reply Reply, bool Applied) Apply(TenantId t, TrackParams r, IReadOnlyList<Feature> features, Working w, Catalog cat,
         DateTimeOffset now, string eventId, LockRequest? lockRequest = null)
     {
-        var cmd = new TrackCommand
-        {
-            Features = features.Select(f => cat.Feature(f.Id) ?? f).ToList(),
-            EventName = r.FeatureId ?? r.EventName!,
-            ByEventName = r.EventName is not null,
-            EntityId = r.EntityId,
-            Value = r.Value ?? 1m,
-            Behavior = ParseBehavior(r.OverageBehavior)!.Value,
-            PropertiesJson = r.Properties is { ValueKind: System.Text.Json.JsonValueKind.Object } p ? p.GetRawText() : "{}",
-            Timestamp = r.Timestamp is { } ts ? DateTimeOffset.FromUnixTimeMilliseconds(ts) : now,
-            IdempotencyKey = r.IdempotencyKey,
-            EventId = eventId,
-        };
-        var outcome = Metering.Track(w, cat, cmd, now);
+        var (cmd, outcome) = Deduct(r, features, w, cat, now, eventId);
         if (outcome.Status == TrackStatus.InsufficientBalance)
         {
             return (Reply.Error(400, ErrorCodes.InsufficientBalance,
@@ -152,5 +139,28 @@ internal static class Track
                 .ToList(),
         };
         return (Reply.Ok(response, TallyJsonContext.Default.BalancesTrackResponse), true);
+    }
+
+    /// <summary>
+    /// The deduction alone (batch_track needs no per-item answer). A rejected track leaves the working state as it
+    /// was: the engine decides every feature before it writes any.
+    /// </summary>
+    public static (TrackCommand Command, TrackOutcome Outcome) Deduct(TrackParams r, IReadOnlyList<Feature> features, Working w, Catalog cat,
+        DateTimeOffset now, string eventId)
+    {
+        var cmd = new TrackCommand
+        {
+            Features = features.Select(f => cat.Feature(f.Id) ?? f).ToList(),
+            EventName = r.FeatureId ?? r.EventName!,
+            ByEventName = r.EventName is not null,
+            EntityId = r.EntityId,
+            Value = r.Value ?? 1m,
+            Behavior = ParseBehavior(r.OverageBehavior)!.Value,
+            PropertiesJson = r.Properties is { ValueKind: System.Text.Json.JsonValueKind.Object } p ? p.GetRawText() : "{}",
+            Timestamp = r.Timestamp is { } ts ? DateTimeOffset.FromUnixTimeMilliseconds(ts) : now,
+            IdempotencyKey = r.IdempotencyKey,
+            EventId = eventId,
+        };
+        return (cmd, Metering.Track(w, cat, cmd, now));
     }
 }
