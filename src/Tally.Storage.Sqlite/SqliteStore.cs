@@ -343,8 +343,15 @@ public sealed class SqliteStore : ITallyStore
 
     private sealed class Entry
     {
+        /// <summary>Held for the slow, asynchronous part: loading the customer from disk, or renaming it.</summary>
         public readonly SemaphoreSlim Lock = new(1, 1);
-        public bool Loaded;
+
+        /// <summary>
+        /// Held for deciding and applying a unit of work: short, synchronous CPU work, so a monitor serialises a hot
+        /// customer without the thread-pool hops an async wait costs under contention.
+        /// </summary>
+        public readonly object Gate = new();
+        public volatile bool Loaded;
         public long Epoch;
         public CustomerState? State;
     }
@@ -361,65 +368,90 @@ public sealed class SqliteStore : ITallyStore
         {
             var catalog = await GetCatalogAsync(tenant, ct).ConfigureAwait(false);
             var entry = _customers.GetOrAdd((tenant, customerId), _ => new Entry());
-            Task commit;
-            T result;
-            await entry.Lock.WaitAsync(ct).ConfigureAwait(false);
-            try
+            while (true)
             {
-                var epoch = Pipeline.Epoch;
-                if (!entry.Loaded || entry.Epoch != epoch)
+                if (!entry.Loaded || Volatile.Read(ref entry.Epoch) != Pipeline.Epoch)
                 {
-                    entry.State = await LoadCustomerAsync(tenant, customerId, ct).ConfigureAwait(false);
-                    entry.Loaded = true;
-                    entry.Epoch = epoch;
+                    await LoadEntryAsync(entry, tenant, customerId, ct).ConfigureAwait(false);
                 }
-                var wasAbsent = entry.State is null;
-                var decision = work(entry.State, catalog);
-                result = decision.Result;
-                var changes = decision.Changes is { IsEmpty: false } ch ? ch : null;
-                var record = Record(idempotency, decision.Response, decision.Status);
-                if (changes is null && record is null)
+                Task commit;
+                T result;
+                lock (entry.Gate)
                 {
-                    return StoreResult<T>.Done(result);
-                }
-                if (changes is not null)
-                {
-                    // The in-memory copy moves on now so the next request of this customer can decide
-                    // while this one's commit is in flight; a failed commit bumps the epoch and forces a reload.
-                    if (changes.DeleteCustomer)
+                    var epoch = Pipeline.Epoch;
+                    if (!entry.Loaded || entry.Epoch != epoch)
                     {
-                        entry.State = null;
+                        // A failed commit or a rename got in between: load again.
+                        continue;
                     }
-                    else if (changes.CustomerIsNew || entry.State is null)
+                    var wasAbsent = entry.State is null;
+                    var decision = work(entry.State, catalog);
+                    result = decision.Result;
+                    var changes = decision.Changes is { IsEmpty: false } ch ? ch : null;
+                    var record = Record(idempotency, decision.Response, decision.Status);
+                    if (changes is null && record is null)
                     {
-                        var created = new CustomerState(changes.Customer ?? throw new InvalidOperationException("A new customer needs its row"));
-                        created.Apply(changes);
-                        entry.State = created;
+                        return StoreResult<T>.Done(result);
                     }
-                    else
+                    if (changes is not null)
                     {
-                        entry.State.Apply(changes);
+                        // The in-memory copy moves on now so the next request of this customer can decide
+                        // while this one's commit is in flight; a failed commit bumps the epoch and forces a reload.
+                        if (changes.DeleteCustomer)
+                        {
+                            entry.State = null;
+                        }
+                        else if (changes.CustomerIsNew || entry.State is null)
+                        {
+                            var created = new CustomerState(changes.Customer ?? throw new InvalidOperationException("A new customer needs its row"));
+                            created.Apply(changes);
+                            entry.State = created;
+                        }
+                        else
+                        {
+                            entry.State.Apply(changes);
+                        }
                     }
+                    var isNew = changes?.CustomerIsNew == true || (changes?.Customer is not null && wasAbsent);
+                    var plan = new WritePlan();
+                    if (changes is not null)
+                    {
+                        WriteCustomer(plan, tenant, customerId, changes, isNew);
+                    }
+                    WriteIdempotency(plan, tenant, record);
+                    commit = Pipeline.CommitAsync(plan.ApplyTo, epoch);
                 }
-                var isNew = changes?.CustomerIsNew == true || (changes?.Customer is not null && wasAbsent);
-                var plan = new WritePlan();
-                if (changes is not null)
-                {
-                    WriteCustomer(plan, tenant, customerId, changes, isNew);
-                }
-                WriteIdempotency(plan, tenant, record);
-                commit = Pipeline.CommitAsync(plan.ApplyTo, epoch);
+                await commit.ConfigureAwait(false);
+                return StoreResult<T>.Done(result);
             }
-            finally
-            {
-                entry.Lock.Release();
-            }
-            await commit.ConfigureAwait(false);
-            return StoreResult<T>.Done(result);
         }
         finally
         {
             Release(tenant, idempotency, claim);
+        }
+    }
+
+    private async Task LoadEntryAsync(Entry entry, TenantId tenant, string customerId, CancellationToken ct)
+    {
+        await entry.Lock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var epoch = Pipeline.Epoch;
+            if (entry.Loaded && entry.Epoch == epoch)
+            {
+                return;
+            }
+            var state = await LoadCustomerAsync(tenant, customerId, ct).ConfigureAwait(false);
+            lock (entry.Gate)
+            {
+                entry.State = state;
+                entry.Epoch = epoch;
+                entry.Loaded = true;
+            }
+        }
+        finally
+        {
+            entry.Lock.Release();
         }
     }
 
@@ -445,9 +477,13 @@ public sealed class SqliteStore : ITallyStore
                 {
                     if (!e.Loaded || e.Epoch != epoch)
                     {
-                        e.State = await LoadCustomerAsync(tenant, id, ct).ConfigureAwait(false);
-                        e.Loaded = true;
-                        e.Epoch = epoch;
+                        var state = await LoadCustomerAsync(tenant, id, ct).ConfigureAwait(false);
+                        lock (e.Gate)
+                        {
+                            e.State = state;
+                            e.Epoch = epoch;
+                            e.Loaded = true;
+                        }
                     }
                 }
                 if (a.State is null)
@@ -459,6 +495,16 @@ public sealed class SqliteStore : ITallyStore
                     return RenameOutcome.TargetExists;
                 }
                 var renamed = RowCodec.Write(a.State.Customer with { Id = newCustomerId });
+                // From here on, requests for either id wait on the semaphores we hold and then reload from disk:
+                // nothing may decide on the old rows while the cascade moves them.
+                lock (a.Gate)
+                {
+                    a.Loaded = false;
+                }
+                lock (b.Gate)
+                {
+                    b.Loaded = false;
+                }
                 await Pipeline.CommitAsync(w =>
                 {
                     // Rows of the old id that wait for the end of the batch must exist before the cascade moves them.
@@ -466,9 +512,6 @@ public sealed class SqliteStore : ITallyStore
                     w.Exec("UPDATE customers SET customer_id = $3, data = $4 WHERE org_id = $0 AND env = $1 AND customer_id = $2",
                         tenant.OrgId, RowCodec.EnvName(tenant.Env), customerId, newCustomerId, renamed);
                 }, epoch).ConfigureAwait(false);
-                // Reload both from disk: the cascade renamed every child row.
-                a.Loaded = false;
-                b.Loaded = false;
                 return RenameOutcome.Renamed;
             }
             finally
