@@ -291,6 +291,12 @@ internal sealed class Bench(Options o)
 
     private async Task<Row> PacedAsync(string scenario, string label, Server server, RequestSpec spec, double rate, int connections)
     {
+        if (o.Warmup > 0)
+        {
+            // The same paced load unrecorded first: a low, steady rate takes code paths (and tier-up) of its own.
+            var w = await Paced.RunAsync(server.Port, spec, rate, connections, o.Warmup).ConfigureAwait(false);
+            Log($"warm-up paced {spec.Path} at {rate:N0}/s: p99 {w.P99Ms:0.00} ms, errors {w.Errors}");
+        }
         var row = await _measure.RunAsync(scenario, label, "paced", connections, server, o.Duration,
             _ => Paced.RunAsync(server.Port, spec, rate, connections, o.Duration)).ConfigureAwait(false);
         Record(row);

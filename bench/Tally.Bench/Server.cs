@@ -50,8 +50,11 @@ internal sealed class Server : IAsyncDisposable
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         if (perfMap)
         {
-            // perf resolves JIT-compiled frames through /tmp/perf-<pid>.map.
+            // perf resolves JIT-compiled frames through /tmp/perf-<pid>.map, which it only consults for anonymous
+            // memory: with W^X on, JIT code lives in a memfd double mapping and every managed frame shows as
+            // "memfd:doublemapper". Both settings are for profiling runs only.
             psi.Environment["DOTNET_PerfMapEnabled"] = "1";
+            psi.Environment["DOTNET_EnableWriteXorExecute"] = "0";
         }
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
