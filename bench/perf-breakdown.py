@@ -17,7 +17,7 @@ CATEGORIES = [
     ("fsync (kernel, WAL commit)", ["do_fsync", "__x64_sys_fsync", "__x64_sys_fdatasync"]),
     ("SQLite statements (native + Microsoft.Data.Sqlite)", ["libe_sqlite3", "[Microsoft.Data.Sqlite]", "SQLitePCL"]),
     ("JSON (System.Text.Json)", ["[System.Text.Json]"]),
-    ("SHA-256 of the API key / idempotency (libcrypto)", ["libcrypto", "SHA256", "Sha256"]),
+    ("libcrypto: SHA-256 of the API key, RandomNumberGenerator for ids", ["libcrypto", "SHA256", "Sha256", "RandomNumberGenerator"]),
     ("engine (Tally.Core)", ["[Tally.Core]"]),
     ("JIT (tiering still compiling)", ["libclrjit"]),
     ("thread pool spin / park (sched_yield, semaphores)", ["sched_yield", "LowLevelLifoSemaphore", "LowLevelSpinWaiter",

@@ -62,6 +62,10 @@ internal sealed class Bench(Options o)
         Console.WriteLine($"kernel: {File.ReadAllText("/proc/version").Split(' ').Skip(2).FirstOrDefault()}; .NET {Environment.Version}");
         Console.WriteLine($"server: {o.ServerDll}");
         Console.WriteLine($"work dir: {o.WorkDir} on {Proc.FileSystemOf(o.WorkDir)}");
+        if (o.ServerEnv.Count > 0)
+        {
+            Console.WriteLine($"server environment: {string.Join(" ", o.ServerEnv.Select(kv => kv.Key + "=" + kv.Value))}");
+        }
         Console.WriteLine($"settings: duration {o.Duration} s, warm-up {o.Warmup} s, wrk -t{o.Threads} -c{o.Connections}, rounds {o.Rounds}, batch {o.BatchSize} x c{o.BatchConnections}");
         Console.WriteLine($"load average at start: {Proc.LoadAverage()}");
         if (Proc.FileSystemOf(o.WorkDir) is { } fs && (fs.StartsWith("tmpfs", StringComparison.Ordinal) || fs.StartsWith("ramfs", StringComparison.Ordinal)))
@@ -123,7 +127,7 @@ internal sealed class Bench(Options o)
         Directory.CreateDirectory(dir);
         Log("starting the server (SQLite, synchronous=FULL) for livez/track/check/batch");
         await using var server = await Server.StartAsync(o.ServerDll, Path.Combine(dir, "tally.db"), Path.Combine(dir, "server.log"),
-            o.PerfDir is not null, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            o.PerfDir is not null, TimeSpan.FromSeconds(60), o.ServerEnv).ConfigureAwait(false);
         await Seed.HotCustomerAsync(server, 0, 0, Log).ConfigureAwait(false);
         Log("sanity track: " + Trim(await Seed.PostAsync(server.Http, "balances.track", TrackBody).ConfigureAwait(false)));
         Log("sanity check: " + Trim(await Seed.PostAsync(server.Http, "balances.check", CheckBody).ConfigureAwait(false)));
@@ -185,7 +189,7 @@ internal sealed class Bench(Options o)
         Directory.CreateDirectory(small);
         Log("[flat] small case: 1 customer, 1 entity, 1 grant per feature");
         await using (var server = await Server.StartAsync(o.ServerDll, Path.Combine(small, "tally.db"), Path.Combine(small, "server.log"),
-            o.PerfDir is not null, TimeSpan.FromSeconds(60)).ConfigureAwait(false))
+            o.PerfDir is not null, TimeSpan.FromSeconds(60), o.ServerEnv).ConfigureAwait(false))
         {
             await Seed.HotCustomerAsync(server, 1, 0, Log).ConfigureAwait(false);
             await FlatRunsAsync(server, "small", entityTrack(1), null).ConfigureAwait(false);
@@ -195,7 +199,7 @@ internal sealed class Bench(Options o)
         Directory.CreateDirectory(large);
         var db = Path.Combine(large, "tally.db");
         Log($"[flat] large case: {o.FlatCustomers:N0} customers stored, {o.FlatEntities:N0} entities on the hot customer, {o.FlatSources + 1} stacked grants on 'messages'");
-        await using (var seeding = await Server.StartAsync(o.ServerDll, db, Path.Combine(large, "server.log"), false, TimeSpan.FromSeconds(60)).ConfigureAwait(false))
+        await using (var seeding = await Server.StartAsync(o.ServerDll, db, Path.Combine(large, "server.log"), false, TimeSpan.FromSeconds(60), o.ServerEnv).ConfigureAwait(false))
         {
             await Seed.HotCustomerAsync(seeding, o.FlatEntities, o.FlatSources, Log).ConfigureAwait(false);
             await seeding.StopAsync().ConfigureAwait(false);
@@ -205,7 +209,7 @@ internal sealed class Bench(Options o)
             Seed.BulkCustomers(db, o.FlatCustomers, Log);
         }
         await using (var server = await Server.StartAsync(o.ServerDll, db, Path.Combine(large, "server.log"), o.PerfDir is not null,
-            TimeSpan.FromSeconds(120)).ConfigureAwait(false))
+            TimeSpan.FromSeconds(120), o.ServerEnv).ConfigureAwait(false))
         {
             var sw = Stopwatch.StartNew();
             var first = await Seed.PostAsync(server.Http, "balances.track", TrackBody).ConfigureAwait(false);
@@ -235,7 +239,7 @@ internal sealed class Bench(Options o)
     {
         if (string.IsNullOrEmpty(o.Postgres))
         {
-            _notes["postgres"] = "pending: no --postgres connection string given";
+            _notes["postgres"] = "pending: no --postgres connection string (bench/run.sh starts a local PostgreSQL 15 once the server has a PostgreSQL store)";
             Log("[postgres] " + _notes["postgres"]);
             return;
         }
@@ -245,11 +249,11 @@ internal sealed class Bench(Options o)
         try
         {
             server = await Server.StartAsync(o.ServerDll, o.Postgres, Path.Combine(dir, "server.log"), o.PerfDir is not null,
-                TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+                TimeSpan.FromSeconds(60), o.ServerEnv).ConfigureAwait(false);
         }
         catch (ServerFailedException e)
         {
-            _notes["postgres"] = "pending the PostgreSQL store: " + e.Message.Split('\n').LastOrDefault(l => l.Contains("PostgreSQL", StringComparison.Ordinal))?.Trim();
+            _notes["postgres"] = "pending the PostgreSQL store (" + e.Message + ")";
             Log("[postgres] " + _notes["postgres"]);
             return;
         }

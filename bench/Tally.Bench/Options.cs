@@ -23,6 +23,7 @@ internal sealed record Options
     public string? Postgres { get; init; }
     public string? PerfDir { get; init; }
     public bool Keep { get; init; }
+    public IReadOnlyList<KeyValuePair<string, string>> ServerEnv { get; init; } = [];
     public HashSet<string> Scenarios { get; init; } = [.. All];
 
     public static readonly string[] All = ["fsync", "livez", "track", "check", "check-paced", "batch", "flat", "postgres"];
@@ -49,6 +50,7 @@ internal sealed record Options
           --postgres CONNSTR       run the P5 track against TALLY_DATABASE=CONNSTR (a fresh database)
           --perf DIR               also record a perf CPU profile of the server during each wrk run into DIR
           --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres (default all)
+          --server-env KEY=VALUE   extra environment for the server (repeatable), e.g. runtime knobs to compare
           --keep                   keep the scratch dir
         """;
 
@@ -87,12 +89,19 @@ internal sealed record Options
                 "--postgres" => o with { Postgres = Next() },
                 "--perf" => o with { PerfDir = Path.GetFullPath(Next()) },
                 "--keep" => o with { Keep = true },
+                "--server-env" => o with { ServerEnv = [.. o.ServerEnv, Pair(Next())] },
                 "--scenarios" => o with { Scenarios = Scenario(Next()) },
                 "-h" or "--help" => throw new ArgumentException(Usage),
                 _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
             };
         }
         return o;
+    }
+
+    private static KeyValuePair<string, string> Pair(string text)
+    {
+        var i = text.IndexOf('=', StringComparison.Ordinal);
+        return i > 0 ? new(text[..i], text[(i + 1)..]) : throw new ArgumentException($"--server-env wants KEY=VALUE, not {text}");
     }
 
     private static HashSet<string> Scenario(string list)

@@ -32,7 +32,8 @@ internal sealed class Server : IAsyncDisposable
 
     public string BaseUrl => $"http://127.0.0.1:{Port}";
 
-    public static async Task<Server> StartAsync(string dll, string database, string logPath, bool perfMap, TimeSpan timeout)
+    public static async Task<Server> StartAsync(string dll, string database, string logPath, bool perfMap, TimeSpan timeout,
+        IEnumerable<KeyValuePair<string, string>>? env = null)
     {
         var port = FreePort();
         var psi = new ProcessStartInfo("dotnet")
@@ -56,6 +57,10 @@ internal sealed class Server : IAsyncDisposable
             psi.Environment["DOTNET_PerfMapEnabled"] = "1";
             psi.Environment["DOTNET_EnableWriteXorExecute"] = "0";
         }
+        foreach (var (k, v) in env ?? [])
+        {
+            psi.Environment[k] = v;
+        }
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
@@ -69,8 +74,9 @@ internal sealed class Server : IAsyncDisposable
             if (process.HasExited)
             {
                 await log.FlushAsync().ConfigureAwait(false);
-                var tail = string.Join('\n', File.ReadLines(logPath).TakeLast(8));
-                throw new ServerFailedException($"server exited with {process.ExitCode} during start-up:\n{tail}");
+                var lines = File.ReadLines(logPath).ToList();
+                var cause = lines.FirstOrDefault(l => l.Contains("Exception:", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? "";
+                throw new ServerFailedException($"server exited with {process.ExitCode} during start-up: {cause.Trim()}");
             }
             try
             {
