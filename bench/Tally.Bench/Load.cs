@@ -24,6 +24,9 @@ internal sealed record LoadResult
     /// <summary>Paced runs: requests sent more than 1 ms behind schedule (the client or the machine fell behind).</summary>
     public long? Late { get; init; }
 
+    /// <summary>Paced runs: p99 of how far behind its slot a request left (the client's own scheduling lag).</summary>
+    public double? SendLagP99Ms { get; init; }
+
     public double? TargetRate { get; init; }
 
     public string Raw { get; init; } = "";
@@ -126,6 +129,8 @@ internal static class Paced
         var end = results.Max(r => r.LastEnd);
         var corrected = results.SelectMany(r => r.Corrected).ToArray();
         var raw = results.SelectMany(r => r.Uncorrected).ToArray();
+        var lag = results.SelectMany(r => r.Lag).ToArray();
+        Array.Sort(lag);
         Array.Sort(corrected);
         Array.Sort(raw);
         double Ms(long ticks) => ticks * 1000.0 / freq;
@@ -143,12 +148,13 @@ internal static class Paced
             MeanMs = corrected.Length == 0 ? 0 : corrected.Average(Ms),
             UncorrectedP99Ms = Pct(raw, 99),
             Late = results.Sum(r => r.Late),
+            SendLagP99Ms = Pct(lag, 99),
             TargetRate = rate,
             ClientTicks = (long)((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds * Proc.TicksPerSecond),
         };
     }
 
-    private sealed record ConnResult(List<long> Corrected, List<long> Uncorrected, long Errors, long Late, long LastEnd);
+    private sealed record ConnResult(List<long> Corrected, List<long> Uncorrected, List<long> Lag, long Errors, long Late, long LastEnd);
 
     private static byte[] Encode(RequestSpec spec, string? body)
     {
@@ -164,6 +170,7 @@ internal static class Paced
         var freq = Stopwatch.Frequency;
         var corrected = new List<long>((int)(total / connections) + 1);
         var uncorrected = new List<long>((int)(total / connections) + 1);
+        var lag = new List<long>((int)(total / connections) + 1);
         long errors = 0, late = 0, lastEnd = start;
         using var socket = new Socket(System.Net.Sockets.AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, ct).ConfigureAwait(false);
@@ -179,6 +186,7 @@ internal static class Paced
                 await Task.Delay(TimeSpan.FromTicks((wait - freq / 1000) * TimeSpan.TicksPerSecond / freq), ct).ConfigureAwait(false);
             }
             var sent = Stopwatch.GetTimestamp();
+            lag.Add(Math.Max(0, sent - scheduled));
             if (sent - scheduled > freq / 1000)
             {
                 late++;
@@ -195,7 +203,7 @@ internal static class Paced
             uncorrected.Add(end - sent);
             lastEnd = end;
         }
-        return new ConnResult(corrected, uncorrected, errors, late, lastEnd);
+        return new ConnResult(corrected, uncorrected, lag, errors, late, lastEnd);
     }
 
     /// <summary>Reads one response (Content-Length framing, as every Tally reply has) and returns its status.</summary>

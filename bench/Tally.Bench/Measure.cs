@@ -41,7 +41,7 @@ internal sealed record Row
         sb.Append(CultureInfo.InvariantCulture, $" ({l.Requests:N0} in {l.Seconds:0.0} s, {Tool} c={Connections}, errors {l.Errors})");
         if (l.TargetRate is { } rate)
         {
-            sb.Append(CultureInfo.InvariantCulture, $" target {rate:N0}/s, late sends {l.Late}");
+            sb.Append(CultureInfo.InvariantCulture, $" target {rate:N0}/s, sends >1 ms late {l.Late}, send lag p99 {l.SendLagP99Ms:0.00} ms");
         }
         sb.Append('\n');
         sb.Append(CultureInfo.InvariantCulture,
