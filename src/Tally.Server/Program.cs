@@ -38,6 +38,8 @@ app.UseTallyAuth();
 app.UseApiVersion();
 app.MapGet("/healthz", async (ITallyStore store, CancellationToken ct) =>
     await store.IsReadyAsync(ct) ? Results.Text("ok") : Results.StatusCode(503));
+// Liveness: answers without touching the store (also the no-op baseline of the benchmarks in bench/).
+app.MapGet("/livez", () => Results.Text("ok"));
 app.MapTallyApi();
 app.MapFallbacks();
 
