@@ -60,9 +60,16 @@ public static partial class Rpc
 {
     public const int MaxBodyBytes = 1024 * 1024;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Mapped = new(StringComparer.Ordinal);
+
+    /// <summary>Whether an RPC route is mapped at this path (a GET on it is then a 405, not a 404).</summary>
+    public static bool IsMapped(PathString path) => Mapped.ContainsKey(path.Value ?? "");
+
     public static IEndpointConventionBuilder MapRpc<TRequest>(this IEndpointRouteBuilder app, string route, JsonTypeInfo<TRequest> info,
-        Func<Call<TRequest>, Task<Reply>> handler) =>
-        app.MapPost("/v1/" + route, async (HttpContext http) =>
+        Func<Call<TRequest>, Task<Reply>> handler)
+    {
+        Mapped.TryAdd("/v1/" + route, true);
+        return app.MapPost("/v1/" + route, async (HttpContext http) =>
         {
             var (body, error) = await ReadBodyAsync(http).ConfigureAwait(false);
             if (error is not null)
@@ -79,6 +86,7 @@ public static partial class Rpc
             var reply = await handler(new Call<TRequest>(http, route, request!, body!)).ConfigureAwait(false);
             await reply.WriteAsync(http).ConfigureAwait(false);
         });
+    }
 
     private static async Task<(byte[]? Body, Reply? Error)> ReadBodyAsync(HttpContext http)
     {
