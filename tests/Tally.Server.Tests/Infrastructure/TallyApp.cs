@@ -12,7 +12,7 @@ namespace Tally.Server.Tests.Infrastructure;
 /// (TALLY_SECRET_KEYS), and a second organization "org_b" has its own pair, registered through the store.
 /// Used as a class fixture; tests use unique ids, so none depends on another's writes.
 /// </summary>
-public sealed class TallyApp : IAsyncLifetime
+public sealed class TallyApp : IAsyncLifetime, IAsyncDisposable
 {
     public const string SandboxKey = "am_sk_test_srvtests_org_a";
     public const string LiveKey = "am_sk_live_srvtests_org_a";
@@ -22,6 +22,7 @@ public sealed class TallyApp : IAsyncLifetime
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "tally-srvtests-" + Guid.NewGuid().ToString("N"));
     private Factory? _factory;
     private HttpClient? _http;
+    private bool _disposed;
 
     public string DatabasePath => Path.Combine(_dir, "tally.db");
 
@@ -34,6 +35,14 @@ public sealed class TallyApp : IAsyncLifetime
 
     public TallyApi For(string key) => new(Http, key);
 
+    /// <summary>A server of its own, for a test whose assertions cover a whole listing or tenant-wide settings.</summary>
+    public static async Task<TallyApp> StartAsync()
+    {
+        var app = new TallyApp();
+        await app.InitializeAsync();
+        return app;
+    }
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
@@ -44,8 +53,15 @@ public sealed class TallyApp : IAsyncLifetime
             [(KeyResolver.Hash(OrgBSandboxKey), Env.Sandbox), (KeyResolver.Hash(OrgBLiveKey), Env.Live)], CancellationToken.None);
     }
 
-    public async Task DisposeAsync()
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         _http?.Dispose();
         if (_factory is not null)
         {
