@@ -172,11 +172,14 @@ public static partial class Rpc
         {
             return $"{field ?? "body"}: must be {expected}";
         }
-        if (e.InnerException is JsonException inner && inner.Message.Length > 0 && !inner.Message.Contains("Path:", StringComparison.Ordinal))
+        // A syntax error comes from the reader, whose message (unlike a converter's) carries its position.
+        var syntax = e.InnerException is JsonException { Message: var m } && m.Contains("LineNumber:", StringComparison.Ordinal);
+        if (!syntax && e.InnerException is JsonException inner && inner.Message.Length > 0 && !inner.Message.Contains("Path:", StringComparison.Ordinal))
         {
             return $"{field ?? "body"}: {inner.Message}";
         }
-        if (message.Contains("is an invalid start of a value", StringComparison.Ordinal)
+        if (syntax
+            || message.Contains("is an invalid start of a value", StringComparison.Ordinal)
             || message.Contains("expected end of", StringComparison.OrdinalIgnoreCase)
             || message.Contains("is invalid after", StringComparison.Ordinal)
             || e.LineNumber is not null && field is null)
