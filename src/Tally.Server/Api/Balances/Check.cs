@@ -26,6 +26,10 @@ internal static class Check
         {
             return Errors.Invalid(t, "feature_id: must be a non-empty string");
         }
+        if (Limits.Quantity(t, "required_balance", r.RequiredBalance) is { } tooLarge)
+        {
+            return tooLarge;
+        }
         if (catalog.Feature(r.FeatureId) is not { } feature)
         {
             return Errors.FeatureNotFound(t, r.FeatureId);

@@ -52,6 +52,10 @@ internal static class Track
         {
             return (null, Errors.Invalid(t, $"{prefix}overage_behavior: must be one of cap, reject, overflow"));
         }
+        if (Limits.Quantity(t, $"{prefix}value", r.Value) is { } tooLarge)
+        {
+            return (null, tooLarge);
+        }
         if (r.Timestamp is <= 0)
         {
             return (null, Errors.Invalid(t, $"{prefix}timestamp: must be a positive number of milliseconds"));
