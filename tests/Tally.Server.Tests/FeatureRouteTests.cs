@@ -143,6 +143,48 @@ public sealed class FeatureRouteTests(TallyApp app) : IClassFixture<TallyApp>
     }
 
     [Fact]
+    public async Task Update_TypeOrConsumableOfAFeatureAPlanUses_Is400_AndChangesNothing()
+    {
+        var used = await Api.MeteredFeatureAsync();
+        await Api.PlanAsync(Setup.Item(used, 10));
+
+        var consumable = await Api.PostAsync("features.update", $$"""{"feature_id":"{{used}}","consumable":false}""");
+        var type = await Api.PostAsync("features.update", $$"""{"feature_id":"{{used}}","type":"boolean"}""");
+        var name = await Api.PostAsync("features.update", $$"""{"feature_id":"{{used}}","name":"Still fine","consumable":true}""");
+
+        consumable.ShouldFail(400, "invalid_request", "consumable");
+        type.ShouldFail(400, "invalid_request", "type");
+        Assert.Equal("Still fine", name.ShouldBe(200).As(C.Feature).Name);
+        var f = await Api.OkAsync("features.get", new GetFeatureParams { FeatureId = used }, C.Feature);
+        Assert.Equal("metered", f.Type);
+        Assert.True(f.Consumable);
+    }
+
+    [Fact]
+    public async Task Update_TypeOrConsumableOfACreditSystemMember_Is400()
+    {
+        var member = await Api.MeteredFeatureAsync();
+        await Api.CreditSystemAsync((member, 3));
+
+        var consumable = await Api.PostAsync("features.update", $$"""{"feature_id":"{{member}}","consumable":false}""");
+        var type = await Api.PostAsync("features.update", $$"""{"feature_id":"{{member}}","type":"boolean"}""");
+
+        consumable.ShouldFail(400, "invalid_request", "consumable");
+        type.ShouldFail(400, "invalid_request", "type");
+        Assert.True((await Api.OkAsync("features.get", new GetFeatureParams { FeatureId = member }, C.Feature)).Consumable);
+    }
+
+    [Fact]
+    public async Task Update_ConsumableOfAnUnusedFeature_IsAllowed()
+    {
+        var free = await Api.MeteredFeatureAsync();
+
+        var res = await Api.PostAsync("features.update", $$"""{"feature_id":"{{free}}","consumable":false}""");
+
+        Assert.False(res.ShouldBe(200).As(C.Feature).Consumable);
+    }
+
+    [Fact]
     public async Task Delete_RemovesTheFeature_UnknownIs404_UsedByPlanIs400()
     {
         var unused = await Api.MeteredFeatureAsync();
