@@ -190,6 +190,66 @@ public sealed class BalanceEngineTests(TallyApp app) : IClassFixture<TallyApp>
     }
 
     [Fact]
+    public async Task UsageBasedPrice_AllowsOverageDownToMaxPurchase()
+    {
+        var feature = await Api.MeteredFeatureAsync();
+        var plan = Id.New("payg");
+        await Api.OkAsync("plans.create", new CreatePlanParams
+        {
+            PlanId = plan,
+            Name = "PAYG",
+            Items = [new PlanItem
+            {
+                FeatureId = feature,
+                Included = 10,
+                Reset = new PlanItemReset { Interval = "month" },
+                Price = new PlanItemPrice { Amount = 1, Interval = "month", BillingMethod = "usage_based", MaxPurchase = 5 },
+            }],
+        }, C.Plan);
+        var customer = await Api.CustomerAsync();
+        await Api.AttachAsync(customer, plan);
+
+        var fits = (await Api.CheckAsync(customer, feature, 15)).ShouldBe(200).As(C.CheckResponse);
+        var over = (await Api.CheckAsync(customer, feature, 16)).ShouldBe(200).As(C.CheckResponse);
+        var track = (await Api.TrackAsync(customer, feature, 20)).ShouldBe(200).As(C.BalancesTrackResponse);
+
+        Assert.True(fits.Allowed);
+        Assert.False(over.Allowed);
+        Assert.True(over.Balance!.OverageAllowed);
+        Assert.Equal(5m, over.Balance.MaxPurchase);
+        Assert.Equal(0m, track.Balance!.Remaining);
+        Assert.Equal(15m, track.Balance.Usage);
+    }
+
+    [Fact]
+    public async Task PerEntityItem_GivesEveryEntityItsOwnAllowance_SummedForTheCustomer()
+    {
+        var seats = await Api.MeteredFeatureAsync(consumable: false);
+        var msg = await Api.MeteredFeatureAsync();
+        var plan = await Api.PlanAsync(Setup.Item(seats, 10, interval: null), new PlanItem
+        {
+            FeatureId = msg,
+            Included = 7,
+            Reset = new PlanItemReset { Interval = "month" },
+            EntityFeatureId = seats,
+        });
+        var customer = await Api.CustomerAsync();
+        await Api.AttachAsync(customer, plan);
+        await Api.OkAsync("entities.create", new CreateEntityParams { CustomerId = customer, EntityId = "a", FeatureId = seats }, C.EntityResponse);
+        await Api.OkAsync("entities.create", new CreateEntityParams { CustomerId = customer, EntityId = "b", FeatureId = seats }, C.EntityResponse);
+
+        var a = (await Api.TrackAsync(customer, msg, 3, entityId: "a")).ShouldBe(200).As(C.BalancesTrackResponse);
+        var whole = await Api.BalanceAsync(customer, msg);
+        var b = await Api.OkAsync("entities.get", new GetEntityParams { CustomerId = customer, EntityId = "b" }, C.EntityResponse);
+        var capped = (await Api.TrackAsync(customer, msg, 7, entityId: "a")).ShouldBe(200).As(C.BalancesTrackResponse);
+
+        Assert.Equal((7m, 4m), (a.Balance!.Granted, a.Balance.Remaining));
+        Assert.Equal((14m, 11m, 3m), (whole!.Granted, whole.Remaining, whole.Usage));
+        Assert.Equal((7m, 7m), (b.Balances[msg].Granted, b.Balances[msg].Remaining));
+        Assert.Equal((0m, 7m), (capped.Balance!.Remaining, capped.Balance.Usage));
+    }
+
+    [Fact]
     public async Task StandaloneGrant_DrainedToZero_DisappearsFromLaterReads()
     {
         var feature = await Api.MeteredFeatureAsync();
