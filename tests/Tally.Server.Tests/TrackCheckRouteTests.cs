@@ -100,20 +100,24 @@ public sealed class TrackCheckRouteTests(TallyApp app) : IClassFixture<TallyApp>
         Assert.Empty(e.Deductions!);
     }
 
-    [Fact]
-    public async Task Track_Unknowns_Are404WithTheirCodes()
+    [Theory]
+    [InlineData("balances.track")]
+    [InlineData("track")]
+    public async Task Track_Unknowns_Are404WithTheirCodes(string route)
     {
         var (customer, feature, _) = await Api.CustomerWithBalanceAsync(10);
 
-        var noCustomer = await Api.TrackAsync("nobody_at_all", feature, 1);
-        var noFeature = await Api.TrackAsync(customer, "no_such_feature", 1);
-        var noEntity = await Api.TrackAsync(customer, feature, 1, entityId: "nobody_e");
-        var noEvent = await Api.PostAsync("balances.track", $$"""{"customer_id":"{{customer}}","event_name":"no_such_event"}""");
+        var noCustomer = await Api.PostAsync(route, new TrackParams { CustomerId = "nobody_at_all", FeatureId = feature });
+        var noFeature = await Api.PostAsync(route, new TrackParams { CustomerId = customer, FeatureId = "no_such_feature" });
+        var noEntity = await Api.PostAsync(route, new TrackParams { CustomerId = customer, FeatureId = feature, EntityId = "nobody_e" });
+        var noEvent = await Api.PostAsync(route, $$"""{"customer_id":"{{customer}}","event_name":"no_such_event"}""");
+        var insufficient = await Api.PostAsync(route, new TrackParams { CustomerId = customer, FeatureId = feature, Value = 11, OverageBehavior = "reject" });
 
         noCustomer.ShouldFail(404, "customer_not_found", "nobody_at_all");
         noFeature.ShouldFail(404, "feature_not_found", "no_such_feature");
         noEntity.ShouldFail(404, "entity_not_found", "nobody_e");
         noEvent.ShouldFail(404, "invalid_request", "No features found for event name: no_such_event");
+        insufficient.ShouldFail(400, "insufficient_balance");
         Assert.Equal(10m, (await Api.BalanceAsync(customer, feature))!.Remaining);
         (await Api.GetCustomerRawAsync("nobody_at_all")).ShouldFail(404, "customer_not_found");
     }
@@ -219,14 +223,16 @@ public sealed class TrackCheckRouteTests(TallyApp app) : IClassFixture<TallyApp>
         Assert.Equal(7m, Assert.Single(await Api.EventsAsync(customer)).Value);
     }
 
-    [Fact]
-    public async Task Check_Unknowns_Are404WithTheirCodes()
+    [Theory]
+    [InlineData("balances.check")]
+    [InlineData("check")]
+    public async Task Check_Unknowns_Are404WithTheirCodes(string route)
     {
         var (customer, feature, _) = await Api.CustomerWithBalanceAsync(10);
 
-        var noCustomer = await Api.CheckAsync("nobody_at_all", feature);
-        var noFeature = await Api.CheckAsync(customer, "no_such_feature");
-        var noEntity = await Api.CheckAsync(customer, feature, entityId: "nobody_e");
+        var noCustomer = await Api.PostAsync(route, new CheckParams { CustomerId = "nobody_at_all", FeatureId = feature });
+        var noFeature = await Api.PostAsync(route, new CheckParams { CustomerId = customer, FeatureId = "no_such_feature" });
+        var noEntity = await Api.PostAsync(route, new CheckParams { CustomerId = customer, FeatureId = feature, EntityId = "nobody_e" });
 
         noCustomer.ShouldFail(404, "customer_not_found", "nobody_at_all");
         noFeature.ShouldFail(404, "feature_not_found", "no_such_feature");
