@@ -46,6 +46,26 @@ public sealed class Call<TRequest>(HttpContext http, string route, TRequest requ
         return new IdempotencyRequest(scoped, Convert.ToHexStringLower(hash));
     }
 
+    /// <summary>
+    /// The answer already given to this idempotency key, if any: for handlers whose checks before the unit of work
+    /// (an owner lookup, a rename, a lock-id lookup) the original request's own success makes fail on a retry.
+    /// Probed through an empty catalog unit, which claims the key, commits nothing and releases it.
+    /// </summary>
+    public async Task<Reply?> EarlierAnswerAsync(IdempotencyRequest? idempotency)
+    {
+        if (idempotency is null)
+        {
+            return null;
+        }
+        var probe = await Store.MutateCatalogAsync<Reply?>(Tenant, _ => new CatalogDecision<Reply?>(null), idempotency, Ct).ConfigureAwait(false);
+        return probe.Outcome switch
+        {
+            StoreOutcome.Replayed => new Reply(probe.Replay!.Status, probe.Replay.Body) { Replayed = true },
+            StoreOutcome.KeyConflict => Errors.DuplicateKey(Tenant),
+            _ => null,
+        };
+    }
+
     /// <summary>Maps a store answer to the wire: the decision's reply, a replay, or a key conflict.</summary>
     public Reply Finish(StoreResult<Reply> result) => result.Outcome switch
     {

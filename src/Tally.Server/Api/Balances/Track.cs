@@ -24,7 +24,9 @@ internal static class Track
         var r = call.Request;
         if (r.Lock is { Enabled: true } l && await call.Store.FindLockOwnerAsync(t, l.LockId, call.Ct).ConfigureAwait(false) is not null)
         {
-            return Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
+            // The lock of a retried request exists because the original succeeded.
+            return await call.EarlierAnswerAsync(call.Idempotency(r.IdempotencyKey, r.CustomerId)).ConfigureAwait(false)
+                ?? Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
         }
         var eventId = call.Ids.NewId("evt_");
         var result = await call.Store.MutateCustomerAsync(t, r.CustomerId,
