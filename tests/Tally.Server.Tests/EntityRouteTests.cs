@@ -84,6 +84,34 @@ public sealed class EntityRouteTests(TallyApp app) : IClassFixture<TallyApp>
     }
 
     [Fact]
+    public async Task Create_PricedSeatsBeyondMaxPurchase_Is400FeatureLimitReached()
+    {
+        var seats = await Api.MeteredFeatureAsync(consumable: false);
+        var plan = Id.New("team");
+        await Api.OkAsync("plans.create", new CreatePlanParams
+        {
+            PlanId = plan,
+            Name = "Team",
+            Items = [new PlanItem
+            {
+                FeatureId = seats,
+                Included = 1,
+                Price = new PlanItemPrice { Amount = 10, Interval = "month", BillingMethod = "usage_based", MaxPurchase = 1 },
+            }],
+        }, C.Plan);
+        var customer = await Api.CustomerAsync();
+        await Api.AttachAsync(customer, plan);
+        await Api.OkAsync("entities.create", new CreateEntityParams { CustomerId = customer, EntityId = "a", FeatureId = seats }, C.EntityResponse);
+        await Api.OkAsync("entities.create", new CreateEntityParams { CustomerId = customer, EntityId = "b", FeatureId = seats }, C.EntityResponse);
+
+        var res = await Api.PostAsync("entities.create", new CreateEntityParams { CustomerId = customer, EntityId = "c", FeatureId = seats });
+
+        res.ShouldFail(400, "feature_limit_reached", seats);
+        (await Api.PostAsync("entities.get", new GetEntityParams { CustomerId = customer, EntityId = "c" })).ShouldFail(404, "entity_not_found");
+        Assert.Equal(2m, (await Api.BalanceAsync(customer, seats))!.Usage);
+    }
+
+    [Fact]
     public async Task Get_WithOrWithoutCustomerId_UnknownIs404()
     {
         var (customer, seats) = await CustomerWithSeatsAsync();
