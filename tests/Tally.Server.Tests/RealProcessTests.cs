@@ -112,7 +112,11 @@ public sealed partial class RealProcessTests : IDisposable
         }
     }
 
-    /// <summary>Kestrel's body limit answers JSON too, whether the client sends a Content-Length or streams chunks.</summary>
+    /// <summary>
+    /// Kestrel's body limit answers JSON too, whether the client declares a Content-Length or streams chunks. The
+    /// sized request waits for 100-continue and the stream stops after the limit, so the server's early answer is
+    /// read rather than racing a broken pipe.
+    /// </summary>
     private static async Task AssertBodiesOver1MiBAre413Async(ServerProcess server)
     {
         var big = new byte[2 * 1024 * 1024];
@@ -120,31 +124,68 @@ public sealed partial class RealProcessTests : IDisposable
         big[0] = (byte)'{';
         big[^1] = (byte)'}';
 
-        var sized = await server.Api(SandboxKey).PostAsync("balances.track", big);
-        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/v1/balances.track")
-        {
-            Content = new StreamContent(new NoLengthStream(big)),
-        };
-        chunked.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        chunked.Headers.TryAddWithoutValidation("Authorization", "Bearer " + SandboxKey);
-        using var response = await server.Http.SendAsync(chunked);
-        var streamed = await ApiResult.ReadAsync(response);
+        using var sizedRequest = new HttpRequestMessage(HttpMethod.Post, "/v1/balances.track") { Content = new ByteArrayContent(big) };
+        sizedRequest.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        sizedRequest.Headers.TryAddWithoutValidation("Authorization", "Bearer " + SandboxKey);
+        sizedRequest.Headers.ExpectContinue = true;
+        using var sizedResponse = await server.Http.SendAsync(sizedRequest);
+        var sized = await ApiResult.ReadAsync(sizedResponse);
+
+        var (streamedStatus, streamedBody) = await ChunkedPostAsync(server, "/v1/balances.track", (1024 * 1024) + 1);
         using var healthy = await server.Http.GetAsync("/healthz");
 
         sized.ShouldFail(413, "payload_too_large");
-        streamed.ShouldFail(413, "payload_too_large");
+        Assert.Equal(413, streamedStatus);
+        Assert.Equal("payload_too_large", JsonDocument.Parse(streamedBody).RootElement.Str("code"));
         Assert.Equal(200, (int)healthy.StatusCode);
     }
+
+    /// <summary>
+    /// Sends one chunk of <paramref name="size"/> bytes without the final chunk (HttpClient would wait to finish the
+    /// body before reading the answer), then reads the server's answer off the socket.
+    /// </summary>
+    private static async Task<(int Status, string Body)> ChunkedPostAsync(ServerProcess server, string path, int size)
+    {
+        var uri = new Uri(server.Url);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var stream = tcp.GetStream();
+        var head = $"POST {path} HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {SandboxKey}\r\n" +
+            $"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{size:x}\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head));
+        var body = new byte[size];
+        Array.Fill(body, (byte)' ');
+        await stream.WriteAsync(body);
+        await stream.FlushAsync();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var received = new List<byte>();
+        var buffer = new byte[8192];
+        while (true)
+        {
+            var text = System.Text.Encoding.UTF8.GetString([.. received]);
+            var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (split > 0 && ContentLength().Match(text[..split]) is { Success: true } m
+                && received.Count >= split + 4 + int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            {
+                var status = int.Parse(text.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+                return (status, text[(split + 4)..]);
+            }
+            var n = await stream.ReadAsync(buffer, timeout.Token);
+            if (n == 0)
+            {
+                throw new Xunit.Sdk.XunitException($"Connection closed before a full answer: {text}");
+            }
+            received.AddRange(buffer.AsSpan(0, n));
+        }
+    }
+
+    [GeneratedRegex(@"(?im)^content-length:\s*(\d+)\s*$")]
+    private static partial Regex ContentLength();
 
     [GeneratedRegex("am_sk_test_[0-9a-f]{16,}")]
     private static partial Regex SandboxKeyPattern();
 
     [GeneratedRegex("am_sk_live_[0-9a-f]{16,}")]
     private static partial Regex LiveKeyPattern();
-
-    /// <summary>A readable stream that hides its length, so HttpClient sends the body chunked.</summary>
-    private sealed class NoLengthStream(byte[] data) : MemoryStream(data)
-    {
-        public override bool CanSeek => false;
-    }
 }

@@ -35,8 +35,24 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public TallyApi Api(string key) => new(Http, key);
 
-    /// <summary>Starts the server and waits until it prints that it is listening.</summary>
+    /// <summary>Starts the server and waits until it prints that it is listening (on another port if the free one was taken meanwhile).</summary>
     public static async Task<ServerProcess> StartAsync(string database, string? secretKeys)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(database, secretKeys);
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private sealed class PortTakenException(string message) : Exception(message);
+
+    private static async Task<ServerProcess> StartOnceAsync(string database, string? secretKeys)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         var info = new ProcessStartInfo(DotnetHost())
@@ -80,6 +96,10 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             var output = server.Output;
             await server.DisposeAsync();
+            if (output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new PortTakenException(output);
+            }
             throw new Xunit.Sdk.XunitException($"The server did not start: {e.Message}\n{output}");
         }
         return server;
