@@ -42,7 +42,7 @@ public static partial class ApiVersion
         if (http.Request.Path.StartsWithSegments("/v1") && !IsSupported(header))
         {
             await Reply.Error(400, ErrorCodes.InvalidApiVersion,
-                    $"\"{header}\" is not a valid API version (Tally serves 2.1 to 2.4 with the 2.3 contract)")
+                    $"\"{header}\" is not a valid API version (Tally serves 2.1 to 2.4 with the 2.3 contract)", http.Tenant())
                 .WriteAsync(http).ConfigureAwait(false);
             return;
         }

@@ -47,8 +47,9 @@ public static class AuthMiddleware
             await next(http).ConfigureAwait(false);
             return;
         }
-        var header = http.Request.Headers.Authorization.ToString();
-        var token = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..].Trim() : header.Trim();
+        // HTTP stacks trim trailing whitespace, so an empty "Bearer " token arrives as a bare "Bearer".
+        var header = http.Request.Headers.Authorization.ToString().Trim();
+        var token = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..].Trim() : header == "Bearer" ? "" : header;
         if (token.Length == 0)
         {
             await Reply.Error(401, ErrorCodes.NoSecretKey, "Secret key not found in Authorization header").WriteAsync(http).ConfigureAwait(false);

@@ -18,6 +18,15 @@ public static partial class Faults
                 await Reply.Error(405, ErrorCodes.MethodNotAllowed, $"{http.Request.Method} is not allowed on {http.Request.Path}; use POST")
                     .WriteAsync(http).ConfigureAwait(false);
             }
+            else if (http.Response.StatusCode == 404 && !http.Response.HasStarted)
+            {
+                // The fallback route skips paths that look like files, and every RPC route has a dot in it,
+                // so unknown routes and other methods on known ones end here without a body.
+                var reply = !HttpMethods.IsPost(http.Request.Method) && Rpc.IsMapped(http.Request.Path)
+                    ? Reply.Error(405, ErrorCodes.MethodNotAllowed, $"{http.Request.Method} is not allowed on {http.Request.Path}; use POST")
+                    : Reply.Error(404, ErrorCodes.NotFound, $"No route {http.Request.Method} {http.Request.Path}");
+                await reply.WriteAsync(http).ConfigureAwait(false);
+            }
         }
         catch (BadHttpRequestException e) when (!http.Response.HasStarted)
         {

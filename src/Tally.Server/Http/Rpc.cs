@@ -46,6 +46,26 @@ public sealed class Call<TRequest>(HttpContext http, string route, TRequest requ
         return new IdempotencyRequest(scoped, Convert.ToHexStringLower(hash));
     }
 
+    /// <summary>
+    /// The answer already given to this idempotency key, if any: for handlers whose checks before the unit of work
+    /// (an owner lookup, a rename, a lock-id lookup) the original request's own success makes fail on a retry.
+    /// Probed through an empty catalog unit, which claims the key, commits nothing and releases it.
+    /// </summary>
+    public async Task<Reply?> EarlierAnswerAsync(IdempotencyRequest? idempotency)
+    {
+        if (idempotency is null)
+        {
+            return null;
+        }
+        var probe = await Store.MutateCatalogAsync<Reply?>(Tenant, _ => new CatalogDecision<Reply?>(null), idempotency, Ct).ConfigureAwait(false);
+        return probe.Outcome switch
+        {
+            StoreOutcome.Replayed => new Reply(probe.Replay!.Status, probe.Replay.Body) { Replayed = true },
+            StoreOutcome.KeyConflict => Errors.DuplicateKey(Tenant),
+            _ => null,
+        };
+    }
+
     /// <summary>Maps a store answer to the wire: the decision's reply, a replay, or a key conflict.</summary>
     public Reply Finish(StoreResult<Reply> result) => result.Outcome switch
     {
@@ -60,9 +80,16 @@ public static partial class Rpc
 {
     public const int MaxBodyBytes = 1024 * 1024;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Mapped = new(StringComparer.Ordinal);
+
+    /// <summary>Whether an RPC route is mapped at this path (a GET on it is then a 405, not a 404).</summary>
+    public static bool IsMapped(PathString path) => Mapped.ContainsKey(path.Value ?? "");
+
     public static IEndpointConventionBuilder MapRpc<TRequest>(this IEndpointRouteBuilder app, string route, JsonTypeInfo<TRequest> info,
-        Func<Call<TRequest>, Task<Reply>> handler) =>
-        app.MapPost("/v1/" + route, async (HttpContext http) =>
+        Func<Call<TRequest>, Task<Reply>> handler)
+    {
+        Mapped.TryAdd("/v1/" + route, true);
+        return app.MapPost("/v1/" + route, async (HttpContext http) =>
         {
             var (body, error) = await ReadBodyAsync(http).ConfigureAwait(false);
             if (error is not null)
@@ -79,6 +106,7 @@ public static partial class Rpc
             var reply = await handler(new Call<TRequest>(http, route, request!, body!)).ConfigureAwait(false);
             await reply.WriteAsync(http).ConfigureAwait(false);
         });
+    }
 
     private static async Task<(byte[]? Body, Reply? Error)> ReadBodyAsync(HttpContext http)
     {
@@ -164,11 +192,14 @@ public static partial class Rpc
         {
             return $"{field ?? "body"}: must be {expected}";
         }
-        if (e.InnerException is JsonException inner && inner.Message.Length > 0 && !inner.Message.Contains("Path:", StringComparison.Ordinal))
+        // A syntax error comes from the reader, whose message (unlike a converter's) carries its position.
+        var syntax = e.InnerException is JsonException { Message: var m } && m.Contains("LineNumber:", StringComparison.Ordinal);
+        if (!syntax && e.InnerException is JsonException inner && inner.Message.Length > 0 && !inner.Message.Contains("Path:", StringComparison.Ordinal))
         {
             return $"{field ?? "body"}: {inner.Message}";
         }
-        if (message.Contains("is an invalid start of a value", StringComparison.Ordinal)
+        if (syntax
+            || message.Contains("is an invalid start of a value", StringComparison.Ordinal)
             || message.Contains("expected end of", StringComparison.OrdinalIgnoreCase)
             || message.Contains("is invalid after", StringComparison.Ordinal)
             || e.LineNumber is not null && field is null)

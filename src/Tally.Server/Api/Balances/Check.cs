@@ -26,13 +26,19 @@ internal static class Check
         {
             return Errors.Invalid(t, "feature_id: must be a non-empty string");
         }
+        if (Limits.Quantity(t, "required_balance", r.RequiredBalance) is { } tooLarge)
+        {
+            return tooLarge;
+        }
         if (catalog.Feature(r.FeatureId) is not { } feature)
         {
             return Errors.FeatureNotFound(t, r.FeatureId);
         }
         if (r.Lock is { Enabled: true } l && await call.Store.FindLockOwnerAsync(t, l.LockId, call.Ct).ConfigureAwait(false) is not null)
         {
-            return Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
+            // The lock of a retried request exists because the original succeeded.
+            return await call.EarlierAnswerAsync(call.Idempotency()).ConfigureAwait(false)
+                ?? Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
         }
         var sendEvent = r.SendEvent == true || r.Lock is { Enabled: true };
         if (sendEvent && feature.Type == FeatureType.Boolean)

@@ -76,6 +76,12 @@ internal static class CreateBalance
         {
             return (null, Errors.Invalid(t, "included_grant: must not be negative"));
         }
+        if (Limits.First(Limits.Quantity(t, "included_grant", r.IncludedGrant), Limits.Count(t, "reset.interval_count", r.Reset?.IntervalCount),
+                Limits.Timestamp(t, "expires_at", r.ExpiresAt), Limits.Timestamp(t, "next_reset_at", r.NextResetAt),
+                Limits.Quantity(t, "rollover.max", r.Rollover?.Max), Limits.Count(t, "rollover.length", r.Rollover?.Length)) is { } outOfRange)
+        {
+            return (null, outOfRange);
+        }
         ItemReset? reset = null;
         if (r.Reset is { } rs)
         {

@@ -19,6 +19,10 @@ internal static class FinalizeLock
         {
             return Errors.Invalid(t, "action: must be confirm or release");
         }
+        if (Limits.Quantity(t, "override_value", r.OverrideValue) is { } tooLarge)
+        {
+            return tooLarge;
+        }
         if (r.Action == "release" && r.OverrideValue is not null)
         {
             return Errors.Invalid(t, "override_value: not allowed with release");

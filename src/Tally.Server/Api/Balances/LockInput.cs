@@ -31,6 +31,10 @@ internal sealed record LockRequest(string LockId, DateTimeOffset? ExpiresAt)
             return (null, Errors.BadRequest(t, $"lock: not allowed on {(feature.IsContinuous ? "continuous-use" : "boolean")} feature {feature.Id}"));
         }
         DateTimeOffset? expires = null;
+        if (Limits.Timestamp(t, "lock.expires_at", p.ExpiresAt) is { } outOfRange)
+        {
+            return (null, outOfRange);
+        }
         if (p.ExpiresAt is { } ms)
         {
             expires = DateTimeOffset.FromUnixTimeMilliseconds(ms);

@@ -24,7 +24,9 @@ internal static class Track
         var r = call.Request;
         if (r.Lock is { Enabled: true } l && await call.Store.FindLockOwnerAsync(t, l.LockId, call.Ct).ConfigureAwait(false) is not null)
         {
-            return Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
+            // The lock of a retried request exists because the original succeeded.
+            return await call.EarlierAnswerAsync(call.Idempotency(r.IdempotencyKey, r.CustomerId)).ConfigureAwait(false)
+                ?? Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
         }
         var eventId = call.Ids.NewId("evt_");
         var result = await call.Store.MutateCustomerAsync(t, r.CustomerId,
@@ -51,6 +53,10 @@ internal static class Track
         if (ParseBehavior(r.OverageBehavior) is null)
         {
             return (null, Errors.Invalid(t, $"{prefix}overage_behavior: must be one of cap, reject, overflow"));
+        }
+        if (Limits.Quantity(t, $"{prefix}value", r.Value) is { } tooLarge)
+        {
+            return (null, tooLarge);
         }
         if (r.Timestamp is <= 0)
         {

@@ -30,6 +30,12 @@ internal static class UpdateBalance
         {
             return Errors.Invalid(t, "included_grant: must not be negative");
         }
+        if (Limits.First(Limits.Quantity(t, "remaining", r.Remaining), Limits.Quantity(t, "add_to_balance", r.AddToBalance),
+                Limits.Quantity(t, "usage", r.Usage), Limits.Quantity(t, "included_grant", r.IncludedGrant),
+                Limits.Timestamp(t, "next_reset_at", r.NextResetAt), Limits.Timestamp(t, "expires_at", r.ExpiresAt)) is { } outOfRange)
+        {
+            return outOfRange;
+        }
         if (!Subject.TryInterval(r.Interval, out var interval))
         {
             return Errors.Invalid(t, $"interval: must be one of {Subject.Intervals}");

@@ -34,6 +34,10 @@ internal static class Attach
             {
                 return Errors.Invalid(t, $"feature_quantities[{i}].quantity: must be a number of at least 0");
             }
+            if (Limits.Quantity(t, $"feature_quantities[{i}].quantity", q) is { } tooLarge)
+            {
+                return tooLarge;
+            }
             if (plan.Items.FirstOrDefault(it => it.FeatureId == o.FeatureId) is not { Price.BillingMethod: BillingMethod.Prepaid })
             {
                 return Errors.Invalid(t, $"feature_quantities[{i}].feature_id: {o.FeatureId} is not a prepaid item of plan {plan.Id}");

@@ -19,6 +19,10 @@ internal static class AdvanceTestClock
         {
             return Errors.BadRequest(t, "Test clocks exist only in the sandbox environment (use an am_sk_test_ key)");
         }
+        if (Limits.Timestamp(t, "frozen_time", r.FrozenTime) is { } outOfRange)
+        {
+            return outOfRange;
+        }
         // Whole seconds, as Autumn does.
         var target = DateTimeOffset.FromUnixTimeMilliseconds(r.FrozenTime - ((r.FrozenTime % 1000) + 1000) % 1000);
         var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>

@@ -23,6 +23,11 @@ internal static class UpdateCustomer
         var id = r.CustomerId;
         if (r.NewCustomerId is { } newId && newId != id)
         {
+            // A retry of a rename would find the old id gone: answer it from the key first.
+            if (await call.EarlierAnswerAsync(call.Idempotency()).ConfigureAwait(false) is { } earlier)
+            {
+                return earlier;
+            }
             if (CustomerRules.CheckId(t, newId, "new_customer_id") is { } bad)
             {
                 return bad;

@@ -17,6 +17,11 @@ internal static class Owner
             return (customerId, null);
         }
         var owners = await call.Store.FindEntityOwnersAsync(call.Tenant, entityId, call.Ct).ConfigureAwait(false);
+        // A retried entities.delete no longer finds its entity: answer it from the key if it has one.
+        if (owners.Count == 0 && await call.EarlierAnswerAsync(call.Idempotency()).ConfigureAwait(false) is { } earlier)
+        {
+            return (null, earlier);
+        }
         return owners.Count switch
         {
             0 => (null, Errors.EntityNotFound(call.Tenant, entityId)),

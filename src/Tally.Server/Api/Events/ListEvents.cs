@@ -41,6 +41,10 @@ internal static class ListEvents
                     return Errors.Invalid(t, "feature_id: must be a string or an array of strings");
             }
         }
+        if (Limits.First(Limits.Timestamp(t, "custom_range.start", r.CustomRange?.Start), Limits.Timestamp(t, "custom_range.end", r.CustomRange?.End)) is { } outOfRange)
+        {
+            return outOfRange;
+        }
         if (r.CustomRange is { Start: { } s, End: { } e } && s > e)
         {
             return Errors.Invalid(t, "custom_range: start must not be after end");

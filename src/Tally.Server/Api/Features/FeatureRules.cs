@@ -95,6 +95,10 @@ internal static partial class FeatureRules
             {
                 return (null, Errors.Invalid(t, $"credit_schema[{i}].credit_cost: required"));
             }
+            if (cost > Limits.MaxCreditCost)
+            {
+                return (null, Errors.Invalid(t, $"credit_schema[{i}].credit_cost: must be at most 1e9"));
+            }
             list.Add(new CreditSchemaEntry(item.MeteredFeatureId, cost));
         }
         return (list, null);

@@ -58,6 +58,18 @@ internal static class UpdateFeature
                 DisplayPlural = r.Display is null ? current.DisplayPlural : r.Display.Plural,
                 Archived = r.Archived ?? current.Archived,
             };
+            // Consumable is part of the type (single-use vs continuous-use): plan items and credit schemas were
+            // validated against it, and the balances already granted reset (or not) by it.
+            if (updated.Consumable != current.Consumable && newType == current.Type
+                && (catalog.IsFeatureUsedByPlan(current.Id) || catalog.CreditSystemsContaining(current.Id).Count > 0))
+            {
+                return new CatalogDecision<Reply>(Errors.BadRequest(t,
+                    $"consumable: feature {current.Id} is used by a plan or a credit system; whether it is consumable cannot change"));
+            }
+            if (newType != current.Type && catalog.CreditSystemsContaining(current.Id).Count > 0)
+            {
+                return new CatalogDecision<Reply>(Errors.BadRequest(t, $"type: feature {current.Id} is part of a credit system's schema; its type cannot change"));
+            }
             if (FeatureRules.Check(t, updated, catalog, true) is { } invalid)
             {
                 return new CatalogDecision<Reply>(invalid);

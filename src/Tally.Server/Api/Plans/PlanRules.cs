@@ -34,6 +34,10 @@ internal static class PlanRules
         {
             return (null, Errors.Invalid(t, "price.interval_count: must be at least 1"));
         }
+        if (Limits.Count(t, "price.interval_count", p.IntervalCount) is { } tooMany)
+        {
+            return (null, tooMany);
+        }
         return (new PlanPrice(p.Amount, iv, p.IntervalCount ?? 1), null);
     }
 
@@ -70,6 +74,13 @@ internal static class PlanRules
         if (w.Included is < 0)
         {
             return (null, Errors.Invalid(t, $"{at}.included: must not be negative"));
+        }
+        if (Limits.First(Limits.Quantity(t, $"{at}.included", w.Included), Limits.Count(t, $"{at}.reset.interval_count", w.Reset?.IntervalCount),
+                Limits.Count(t, $"{at}.price.interval_count", w.Price?.IntervalCount), Limits.Quantity(t, $"{at}.price.billing_units", w.Price?.BillingUnits),
+                Limits.Quantity(t, $"{at}.price.max_purchase", w.Price?.MaxPurchase), Limits.Quantity(t, $"{at}.rollover.max", w.Rollover?.Max),
+                Limits.Count(t, $"{at}.rollover.expiry_duration_length", w.Rollover?.ExpiryDurationLength)) is { } outOfRange)
+        {
+            return (null, outOfRange);
         }
         var unlimited = w.Unlimited == true;
         if (feature.Type == FeatureType.Boolean && (w.Included is > 0 || unlimited || w.Price is not null || w.Reset is not null || w.Rollover is not null))
