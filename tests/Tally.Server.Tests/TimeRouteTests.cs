@@ -193,13 +193,19 @@ public sealed class TimeRouteTests : IAsyncLifetime
 
         var check = (await Post("balances.check", new
         {
-            customer_id = customer, feature_id = "messages", required_balance = 8, @lock = new { lock_id = "l1", enabled = true },
+            customer_id = customer,
+            feature_id = "messages",
+            required_balance = 8,
+            @lock = new { lock_id = "l1", enabled = true },
         })).ShouldBe(200);
         Assert.True(check.Json.GetProperty("allowed").GetBoolean());
         Assert.Equal(7m, await Remaining());
         (await Post("balances.check", new
         {
-            customer_id = customer, feature_id = "messages", required_balance = 1, @lock = new { lock_id = "l1", enabled = true },
+            customer_id = customer,
+            feature_id = "messages",
+            required_balance = 1,
+            @lock = new { lock_id = "l1", enabled = true },
         })).ShouldFail(409, "lock_already_exists");
         (await Post("balances.finalize", new { lock_id = "l1", action = "release", override_value = 3 })).ShouldBeInvalid("override_value");
         (await Post("balances.finalize", new { lock_id = "l1", action = "confirm", override_value = 5 })).ShouldBe(200);
@@ -210,7 +216,10 @@ public sealed class TimeRouteTests : IAsyncLifetime
         // Track with a lock, then a larger override deducts the difference.
         (await Post("balances.track", new
         {
-            customer_id = customer, feature_id = "messages", value = 4, @lock = new { lock_id = "l2", enabled = true },
+            customer_id = customer,
+            feature_id = "messages",
+            value = 4,
+            @lock = new { lock_id = "l2", enabled = true },
         })).ShouldBe(200);
         Assert.Equal(6m, await Remaining());
         (await Post("balances.finalize", new { lock_id = "l2", action = "confirm", override_value = 6 })).ShouldBe(200);
@@ -219,7 +228,9 @@ public sealed class TimeRouteTests : IAsyncLifetime
         // An expired lock is released exactly once, by the next request that loads the customer.
         (await Post("balances.check", new
         {
-            customer_id = customer, feature_id = "messages", required_balance = 3,
+            customer_id = customer,
+            feature_id = "messages",
+            required_balance = 3,
             @lock = new { lock_id = "l3", enabled = true, expires_at = T0.AddMinutes(10).ToUnixTimeMilliseconds() },
         })).ShouldBe(200);
         Assert.Equal(1m, await Remaining());
