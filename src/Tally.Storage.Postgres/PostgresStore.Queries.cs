@@ -160,6 +160,16 @@ public sealed partial class PostgresStore
         return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
     }
 
+    public async Task<bool> IsFeatureHeldAsync(TenantId tenant, string featureId, CancellationToken ct)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM balance_sources WHERE org_id = $1 AND env = $2 AND feature_id = $3)");
+        cmd.Parameters.Add(P.Org(tenant));
+        cmd.Parameters.Add(P.Env(tenant));
+        cmd.Parameters.Add(P.Text(featureId));
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+    }
+
     public async Task<IReadOnlyList<(TenantId Tenant, string CustomerId)>> FindDueCustomersAsync(DateTimeOffset dueBy, int limit,
         CancellationToken ct)
     {

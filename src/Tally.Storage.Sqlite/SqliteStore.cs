@@ -958,6 +958,14 @@ public sealed class SqliteStore : ITallyStore
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false)) == 1;
     }
 
+    public async Task<bool> IsFeatureHeldAsync(TenantId tenant, string featureId, CancellationToken ct)
+    {
+        await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
+        using var cmd = Tenant(c, "SELECT EXISTS (SELECT 1 FROM balance_sources WHERE org_id = $o AND env = $e AND feature_id = $f)", tenant);
+        cmd.Parameters.AddWithValue("$f", featureId);
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false)) == 1;
+    }
+
     public async Task<IReadOnlyList<(TenantId Tenant, string CustomerId)>> FindDueCustomersAsync(DateTimeOffset dueBy, int limit,
         CancellationToken ct)
     {

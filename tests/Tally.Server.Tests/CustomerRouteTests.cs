@@ -76,6 +76,16 @@ public sealed class CustomerRouteTests(TallyApp app) : IClassFixture<TallyApp>
         res.ShouldFail(404, "customer_not_found", "nobody_at_all");
     }
 
+    [Theory]
+    [InlineData("customers.get")]
+    [InlineData("customers.delete")]
+    public async Task EmptyCustomerId_Is400NamingTheField(string route)
+    {
+        var res = await Api.PostAsync(route, """{"customer_id":""}""");
+
+        res.ShouldBeInvalid("customer_id");
+    }
+
     [Fact]
     public async Task Get_ExpandEntities_ListsThem()
     {

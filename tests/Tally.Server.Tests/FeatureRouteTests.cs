@@ -202,4 +202,25 @@ public sealed class FeatureRouteTests(TallyApp app) : IClassFixture<TallyApp>
         refused.ShouldFail(400, "invalid_request", "used by a plan");
         await Api.OkAsync("features.get", new GetFeatureParams { FeatureId = used }, C.Feature);
     }
+
+    [Fact]
+    public async Task Delete_IsRefusedWhileACustomerHoldsAGrant_SoARecreatedFeatureInheritsNothing()
+    {
+        var feature = await Api.MeteredFeatureAsync();
+        var customer = await Api.CustomerAsync();
+        (await Api.PostAsync("balances.create", new CreateBalanceParams { CustomerId = customer, FeatureId = feature, IncludedGrant = 10 })).ShouldBe(200);
+
+        var refused = await Api.PostAsync("features.delete", new DeleteFeatureParams { FeatureId = feature });
+
+        refused.ShouldFail(400, "invalid_request", "held by customers");
+        await Api.OkAsync("features.get", new GetFeatureParams { FeatureId = feature }, C.Feature);
+        Assert.Equal(10m, (await Api.BalanceAsync(customer, feature))!.Remaining);
+
+        // Once the grant is gone the feature can go, and a feature recreated under its id starts empty.
+        (await Api.PostAsync("balances.delete", new DeleteBalanceParams { CustomerId = customer, FeatureId = feature })).ShouldBe(200);
+        (await Api.PostAsync("features.delete", new DeleteFeatureParams { FeatureId = feature })).ShouldBe(200);
+        await Api.BooleanFeatureAsync(feature);
+        var check = (await Api.CheckAsync(customer, feature)).ShouldBe(200);
+        Assert.False(check.Json.GetProperty("allowed").GetBoolean());
+    }
 }

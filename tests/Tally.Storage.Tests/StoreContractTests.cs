@@ -813,6 +813,26 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task A_feature_is_held_while_any_customer_or_entity_of_the_tenant_has_a_source_of_it()
+    {
+        await CreateCustomerAsync(Store, "a", with: w => w.Put(Source("s1", w.TakeSeq(), T0, featureId: "messages")));
+        await CreateCustomerAsync(Store, "b", with: w => w.Put(Source("s1", w.TakeSeq(), T0, featureId: "seats_used", entityId: "e1")));
+        await CreateCustomerAsync(Store, "a", tenant: LiveTenant, with: w => w.Put(Source("s1", w.TakeSeq(), T0, featureId: "live_only")));
+
+        Assert.True(await Store.IsFeatureHeldAsync(Tenant, "messages", None));
+        Assert.True(await Store.IsFeatureHeldAsync(Tenant, "seats_used", None));
+        Assert.False(await Store.IsFeatureHeldAsync(Tenant, "live_only", None));
+        Assert.True(await Store.IsFeatureHeldAsync(LiveTenant, "live_only", None));
+
+        await MutateAsync(Store, "a", w =>
+        {
+            w.DeleteSource("s1");
+            return true;
+        });
+        Assert.False(await Store.IsFeatureHeldAsync(Tenant, "messages", None));
+    }
+
+    [StoreFact]
     public async Task Due_customers_are_those_with_a_source_due_by_the_given_time()
     {
         await CreateCustomerAsync(Store, "due", with: w => w.Put(Source("s1", w.TakeSeq(), T0, nextResetAt: T0.AddHours(-1))));

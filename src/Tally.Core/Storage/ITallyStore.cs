@@ -128,6 +128,12 @@ public interface ITallyStore : IAsyncDisposable
     Task<bool> IsPlanAttachedAsync(TenantId tenant, string planId, int version, CancellationToken ct);
 
     /// <summary>
+    /// Whether any customer or entity holds a balance source of this feature (features.delete refuses then: a
+    /// feature recreated under the same id must not inherit old grants).
+    /// </summary>
+    Task<bool> IsFeatureHeldAsync(TenantId tenant, string featureId, CancellationToken ct);
+
+    /// <summary>
     /// Customers with something due at or before <paramref name="dueBy"/> (for the sweeper): a source to reset,
     /// or a pending lock that expired.
     /// </summary>

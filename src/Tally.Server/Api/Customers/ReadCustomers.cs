@@ -11,6 +11,10 @@ internal static class GetCustomer
     {
         var t = call.Tenant;
         var r = call.Request;
+        if (string.IsNullOrEmpty(r.CustomerId))
+        {
+            return Errors.Invalid(t, "customer_id: must be a non-empty string");
+        }
         var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
         {
             if (state is null)

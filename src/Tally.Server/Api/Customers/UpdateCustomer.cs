@@ -75,6 +75,10 @@ internal static class DeleteCustomer
     {
         var t = call.Tenant;
         var id = call.Request.CustomerId;
+        if (string.IsNullOrEmpty(id))
+        {
+            return Errors.Invalid(t, "customer_id: must be a non-empty string");
+        }
         var result = await call.Store.MutateCustomerAsync(t, id, (state, _) =>
         {
             if (state is null)
