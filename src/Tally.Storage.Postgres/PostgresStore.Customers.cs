@@ -25,59 +25,241 @@ public sealed partial class PostgresStore
     {
         ArgumentNullException.ThrowIfNull(work);
         using var claim = await _claims.ClaimAsync(tenant, idempotency, ct).ConfigureAwait(false);
-        return await RetryAsync(() => MutateCustomerOnceAsync(tenant, customerId, work, idempotency, ct), ct).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        var pending = new Pending<T>(work, idempotency);
+        var queue = _queues.GetOrAdd((tenant, customerId), _ => new CustomerQueue());
+        bool start;
+        lock (queue)
+        {
+            queue.Items.Add(pending);
+            start = !queue.Running;
+            queue.Running = true;
+        }
+        if (start)
+        {
+            _ = Task.Run(() => DrainAsync(queue, tenant, customerId));
+        }
+        // Not cancellable once queued: the unit may already be committing, and its caller must learn the outcome.
+        return await pending.Done.Task.ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Round trip 1: BEGIN, the idempotency lock and lookup, the customer's advisory lock and row lock, its rows
-    /// and the catalog version (statements run in order, so every read sees what the previous lock holder
-    /// committed). Round trip 2: the writes, the ledger rows, the idempotency record and COMMIT.
+    /// Runs a customer's queued units, up to <see cref="MaxUnitsPerTransaction"/> per transaction, until none are
+    /// left. Units that arrive while a transaction is open wait for the next one: under load a customer's units
+    /// share one lock acquisition, one load and one commit instead of queueing one transaction each on its lock.
     /// </summary>
-    private async Task<StoreResult<T>> MutateCustomerOnceAsync<T>(TenantId tenant, string customerId, CustomerWork<T> work,
-        IdempotencyRequest? idempotency, CancellationToken ct)
+    private async Task DrainAsync(CustomerQueue queue, TenantId tenant, string customerId)
     {
+        while (true)
+        {
+            List<Pending> units;
+            lock (queue)
+            {
+                if (queue.Items.Count == 0)
+                {
+                    queue.Running = false;
+                    _queues.TryRemove(new KeyValuePair<(TenantId, string), CustomerQueue>((tenant, customerId), queue));
+                    return;
+                }
+                var n = Math.Min(queue.Items.Count, MaxUnitsPerTransaction);
+                units = queue.Items.GetRange(0, n);
+                queue.Items.RemoveRange(0, n);
+            }
+            try
+            {
+                await RetryAsync(() => MutateCustomerOnceAsync(tenant, customerId, units), CancellationToken.None).ConfigureAwait(false);
+                foreach (var unit in units)
+                {
+                    unit.Finish();
+                }
+            }
+            catch (PostgresException) when (units.Count > 1)
+            {
+                // The server refused the transaction, so nothing of it was committed, and one unit's rows may be
+                // what it refused: the others must not share its fate. (A lost connection is not retried this way:
+                // the commit may have happened.)
+                foreach (var unit in units)
+                {
+                    try
+                    {
+                        await RetryAsync(() => MutateCustomerOnceAsync(tenant, customerId, [unit]), CancellationToken.None).ConfigureAwait(false);
+                        unit.Finish();
+                    }
+                    catch (Exception e)
+                    {
+                        unit.Fail(e);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var unit in units)
+                {
+                    unit.Fail(e);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Round trip 1: BEGIN, the idempotency locks and lookups (in lock-key order, so two nodes never wait on each
+    /// other's keys), the customer's advisory lock and row lock, its rows and the catalog version (statements run
+    /// in order, so every read sees what the previous lock holder committed). Then each unit decides, in arrival
+    /// order, on the state the one before it left. Round trip 2: every unit's writes, ledger rows and idempotency
+    /// record, and COMMIT. Nobody is answered before the commit.
+    /// </summary>
+    private async Task<bool> MutateCustomerOnceAsync(TenantId tenant, string customerId, IReadOnlyList<Pending> units)
+    {
+        var ct = CancellationToken.None;
         var now = _time.GetUtcNow();
         var cached = _catalogs.GetValueOrDefault(tenant);
+        var keyed = units.Where(u => u.Idempotency is not null)
+            .OrderBy(u => LockKeys.Idempotency(tenant, u.Idempotency!.ScopedKey)).ToList();
         await using var unit = await PgUnit.OpenAsync(_dataSource, ct).ConfigureAwait(false);
-        IdempotencyRecord? found;
+        var found = new Dictionary<Pending, IdempotencyRecord>();
         CustomerState? state;
         Catalog catalog;
         await using (var batch = unit.Begin())
         {
-            AddIdempotencyLookup(batch, tenant, idempotency);
+            foreach (var u in keyed)
+            {
+                AddIdempotencyLookup(batch, tenant, u.Idempotency);
+            }
             AddCustomerLock(batch, tenant, customerId);
             AddCustomerLoad(batch, tenant, customerId);
             AddCatalogLoad(batch, tenant, cached);
             await using var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var results = new ResultCursor(r);
-            found = await ReadIdempotencyAsync(results, idempotency, ct).ConfigureAwait(false);
+            foreach (var u in keyed)
+            {
+                if (await ReadIdempotencyAsync(results, u.Idempotency, ct).ConfigureAwait(false) is { } record)
+                {
+                    found[u] = record;
+                }
+            }
             await results.NextAsync(ct).ConfigureAwait(false); // the advisory lock
             state = await ReadCustomerAsync(results, ct).ConfigureAwait(false);
             catalog = await ReadCatalogAsync(results, tenant, cached, ct).ConfigureAwait(false);
         }
-        if (found is not null && IsLive(found, now))
+        await using var write = unit.Batch();
+        foreach (var u in units)
         {
-            await unit.RollbackAsync().ConfigureAwait(false);
-            return Answer<T>(idempotency!, found);
-        }
-        var decision = work(state, catalog);
-        var changes = decision.Changes is { IsEmpty: false } ch ? ch : null;
-        var record = Record(idempotency, decision.Response, decision.Status, now);
-        if (changes is null && record is null)
-        {
-            await unit.RollbackAsync().ConfigureAwait(false);
-            return StoreResult<T>.Done(decision.Result);
-        }
-        await using (var write = unit.Batch())
-        {
+            var earlier = found.GetValueOrDefault(u);
+            if (earlier is not null && IsLive(earlier, now))
+            {
+                u.Replay(earlier);
+                continue;
+            }
+            if (!u.Decide(state, catalog, out var changes, out var response, out var status))
+            {
+                continue; // the unit threw; it alone fails, and nothing of it is written
+            }
+            var record = Record(u.Idempotency, response, status, now);
             if (changes is not null)
             {
                 WriteCustomer(write, tenant, customerId, state, changes);
+                state = Advance(state, changes);
             }
-            WriteIdempotency(write, tenant, record, found);
-            await unit.CommitAsync(write, ct).ConfigureAwait(false);
+            WriteIdempotency(write, tenant, record, earlier);
         }
-        return StoreResult<T>.Done(decision.Result);
+        if (write.BatchCommands.Count == 0)
+        {
+            await unit.RollbackAsync().ConfigureAwait(false);
+            return true;
+        }
+        await unit.CommitAsync(write, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The state the next unit of the same transaction decides on (as the SQLite store moves its copy).</summary>
+    private static CustomerState? Advance(CustomerState? state, CustomerChanges changes)
+    {
+        if (changes.DeleteCustomer)
+        {
+            return null;
+        }
+        if (changes.CustomerIsNew || state is null)
+        {
+            var created = new CustomerState(changes.Customer ?? throw new InvalidOperationException("A new customer needs its row"));
+            created.Apply(changes);
+            return created;
+        }
+        state.Apply(changes);
+        return state;
+    }
+
+    private const int MaxUnitsPerTransaction = 64;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(TenantId, string), CustomerQueue> _queues = new();
+
+    private sealed class CustomerQueue
+    {
+        public List<Pending> Items { get; } = [];
+
+        public bool Running { get; set; }
+    }
+
+    /// <summary>One caller's unit of work, waiting for the transaction that carries it.</summary>
+    private abstract class Pending(IdempotencyRequest? idempotency)
+    {
+        public IdempotencyRequest? Idempotency { get; } = idempotency;
+
+        /// <summary>Runs the work; false when it threw (the exception is kept for the caller).</summary>
+        public abstract bool Decide(CustomerState? state, Catalog catalog, out CustomerChanges? changes, out byte[]? response, out int status);
+
+        public abstract void Replay(IdempotencyRecord earlier);
+
+        /// <summary>Answers the caller with the outcome of the last attempt (called after its commit).</summary>
+        public abstract void Finish();
+
+        public abstract void Fail(Exception e);
+    }
+
+    private sealed class Pending<T>(CustomerWork<T> work, IdempotencyRequest? idempotency) : Pending(idempotency)
+    {
+        private StoreResult<T>? _result;
+        private Exception? _error;
+
+        public TaskCompletionSource<StoreResult<T>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override bool Decide(CustomerState? state, Catalog catalog, out CustomerChanges? changes, out byte[]? response, out int status)
+        {
+            try
+            {
+                var decision = work(state, catalog);
+                changes = decision.Changes is { IsEmpty: false } c ? c : null;
+                response = decision.Response;
+                status = decision.Status;
+                _result = StoreResult<T>.Done(decision.Result);
+                _error = null;
+                return true;
+            }
+            catch (Exception e)
+            {
+                (changes, response, status, _result, _error) = (null, null, 0, null, e);
+                return false;
+            }
+        }
+
+        public override void Replay(IdempotencyRecord earlier)
+        {
+            _result = Answer<T>(Idempotency!, earlier);
+            _error = null;
+        }
+
+        public override void Finish()
+        {
+            if (_error is not null)
+            {
+                Done.TrySetException(_error);
+            }
+            else
+            {
+                Done.TrySetResult(_result ?? throw new InvalidOperationException("A unit finished without deciding"));
+            }
+        }
+
+        public override void Fail(Exception e) => Done.TrySetException(e);
     }
 
     /// <summary>

@@ -609,6 +609,79 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(200, (await Store.ListEventsAsync(Tenant, new EventQuery { Limit = 1000 }, None)).Count);
     }
 
+    [StoreFact]
+    public async Task Parallel_units_of_one_customer_each_get_their_own_outcome()
+    {
+        await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 1000m)));
+        // Units that arrive together may share a transaction (the PostgreSQL store batches them): one that throws,
+        // one that decides nothing and one that replays must not change what the others commit.
+        var tasks = Enumerable.Range(0, 120).Select(i => Task.Run(async () => (i % 6) switch
+        {
+            0 => await Store.MutateCustomerAsync<decimal>(Tenant, "c1", (_, _) => throw new InvalidTimeZoneException("boom " + i), null, None),
+            1 => await MutateAsync(Store, "c1", Spend("c1"), new IdempotencyRequest("track:k" + i, "h"), Bytes),
+            2 => await Store.MutateCustomerAsync(Tenant, "c1", (_, _) => new Decision<decimal>(-1m), null, None),
+            _ => await MutateAsync(Store, "c1", Spend("c1")),
+        })).ToList();
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch (InvalidTimeZoneException)
+        {
+            // Inspected per task below.
+        }
+
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            if (i % 6 == 0)
+            {
+                Assert.Equal("boom " + i, (await Assert.ThrowsAsync<InvalidTimeZoneException>(() => tasks[i])).Message);
+                continue;
+            }
+            var r = await tasks[i];
+            Assert.Equal(StoreOutcome.Done, r.Outcome);
+            if (i % 6 == 2)
+            {
+                Assert.Equal(-1m, r.Result);
+            }
+        }
+        var spent = tasks.Where((_, i) => i % 6 is 1 or 3 or 4 or 5).Select(t => t.Result.Result).ToList();
+        Assert.Equal(80, spent.Distinct().Count());
+        Assert.Equal(920m, await BalanceAsync(Store, "c1"));
+        Assert.Equal(80, (await EventsOfAsync(Store, "c1")).Count);
+
+        // Each keyed unit was recorded with its own answer.
+        var retries = await Task.WhenAll(Enumerable.Range(0, 120).Where(i => i % 6 == 1).Select(i =>
+            MutateAsync(Store, "c1", Spend("c1"), new IdempotencyRequest("track:k" + i, "h"), Bytes)));
+        Assert.All(retries, r => Assert.Equal(StoreOutcome.Replayed, r.Outcome));
+        Assert.Equal(
+            tasks.Where((_, i) => i % 6 == 1).Select(t => Convert.ToBase64String(Bytes(t.Result.Result))).Order(),
+            retries.Select(r => Convert.ToBase64String(r.Replay!.Body)).Order());
+        Assert.Equal(920m, await BalanceAsync(Store, "c1"));
+    }
+
+    [StoreFact]
+    public async Task Parallel_first_units_of_a_new_customer_create_it_once_and_the_rest_see_it()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => Task.Run(() => Store.MutateCustomerAsync(Tenant, "fresh", (state, _) =>
+        {
+            if (state is null)
+            {
+                var w = new Working(new CustomerState(Customer("fresh", T0)), customerIsNew: true);
+                w.Put(Source("src_main", w.TakeSeq(), T0, balance: 100m));
+                return new Decision<string>("created", w.ToChanges());
+            }
+            var spend = new Working(state);
+            var s = spend.Source("src_main")!;
+            spend.Put(s with { Balance = s.Balance - 1 });
+            return new Decision<string>("spent", spend.ToChanges());
+        }, null, None))));
+
+        Assert.Single(results, r => r.Result == "created");
+        Assert.Equal(29, results.Count(r => r.Result == "spent"));
+        Assert.Equal(71m, await BalanceAsync(Store, "fresh"));
+    }
+
     // ---------------------------------------------------------------- delete and rename
 
     private async Task CreateFullCustomerAsync(string id, DateTimeOffset? dueAt = null)
