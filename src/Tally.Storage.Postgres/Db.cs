@@ -46,16 +46,6 @@ internal static class BatchExtensions
     public static NpgsqlBatchCommand AddScoped(this NpgsqlBatch batch, string sql, TenantId t, string customerId,
         params NpgsqlParameter[] rest) =>
         batch.Add(sql, [P.Org(t), P.Env(t), P.Text(customerId), .. rest]);
-
-    public static async Task<List<T>> ReadRowsAsync<T>(this NpgsqlDataReader reader, CancellationToken ct)
-    {
-        var list = new List<T>();
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-        {
-            list.Add(RowCodec.Read<T>(reader.GetString(0)));
-        }
-        return list;
-    }
 }
 
 /// <summary>

@@ -21,9 +21,9 @@ public sealed record PostgresStoreOptions
 
 /// <summary>
 /// The shared store: any number of server processes use one database. Nothing authoritative is cached in
-/// memory. Each mutation is one transaction that locks its customer (or tenant catalog) and its idempotency
-/// key, reads the current rows, runs the pure unit of work and commits the changes, the ledger rows and the
-/// idempotency record together before answering. The only cache, the per-tenant catalog, is re-validated
+/// memory. A transaction locks one customer (or the tenant catalog) and the idempotency keys of its units, reads
+/// the current rows, runs the pure units of work (those of one customer queued on this node, in order) and commits
+/// their changes, ledger rows and idempotency records together before answering any of them. The only cache, the per-tenant catalog, is re-validated
 /// against a version number in the database on every use.
 /// </summary>
 public sealed partial class PostgresStore : ITallyStore
