@@ -1,6 +1,5 @@
 -- PostgreSQL alone, the write shape of sixteen batched tracks: one transaction of sixteen (UPDATE + INSERT).
 -- Run against a pgbench-initialised database (pgbench -i -s 4); see bench/RESULTS.md, P5.
-\set n random(1, 400000)
 BEGIN;
 \set a0 random(1, 400000)
 UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :a0;
