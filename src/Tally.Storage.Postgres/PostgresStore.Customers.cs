@@ -73,7 +73,7 @@ public sealed partial class PostgresStore
                     unit.Finish();
                 }
             }
-            catch (PostgresException) when (units.Count > 1)
+            catch (Exception refused) when (units.Count > 1 && refused is PostgresException or NothingCommittedException)
             {
                 // The server refused the transaction, so nothing of it was committed, and one unit's rows may be
                 // what it refused: the others must not share its fate. (A lost connection is not retried this way:
@@ -155,10 +155,18 @@ public sealed partial class PostgresStore
                 continue; // the unit threw; it alone fails, and nothing of it is written
             }
             var record = Record(u.Idempotency, response, status, now);
-            if (changes is not null)
+            try
             {
-                WriteCustomer(write, tenant, customerId, state, changes);
-                state = Advance(state, changes);
+                if (changes is not null)
+                {
+                    WriteCustomer(write, tenant, customerId, state, changes);
+                    state = Advance(state, changes);
+                }
+            }
+            catch (Exception e) when (units.Count > 1)
+            {
+                // Half of this unit's statements may be in the batch: send none of it, and let each unit run alone.
+                throw new NothingCommittedException(e);
             }
             WriteIdempotency(write, tenant, record, earlier);
         }
@@ -189,6 +197,9 @@ public sealed partial class PostgresStore
     }
 
     private const int MaxUnitsPerTransaction = 64;
+
+    /// <summary>A shared transaction was abandoned before anything was sent for commit.</summary>
+    private sealed class NothingCommittedException(Exception inner) : Exception("A batched transaction was abandoned before its commit", inner);
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(TenantId, string), CustomerQueue> _queues = new();
 

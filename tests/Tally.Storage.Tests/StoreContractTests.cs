@@ -682,6 +682,48 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(71m, await BalanceAsync(Store, "fresh"));
     }
 
+    [StoreFact]
+    public async Task A_unit_whose_changes_cannot_be_written_fails_alone_among_queued_units()
+    {
+        // A slow unit holds the customer while five more queue behind it in a known order, so a store that batches
+        // (PostgreSQL) carries them in one transaction whose first unit cannot be written.
+        using var started = new ManualResetEventSlim();
+        var blocker = Task.Run(() => Store.MutateCustomerAsync(Tenant, "ghost2", (_, _) =>
+        {
+            started.Set();
+            Thread.Sleep(300);
+            return new Decision<string>("waited");
+        }, null, None));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
+
+        var invalid = Store.MutateCustomerAsync(Tenant, "ghost2", (_, _) =>
+        {
+            // Sources for a customer that does not exist, without its row: the store refuses to write them.
+            var bad = new CustomerChanges();
+            bad.UpsertSources.Add(Source("src_main", 1, T0));
+            return new Decision<string>("invalid", bad);
+        }, null, None);
+        var create = Store.MutateCustomerAsync(Tenant, "ghost2", (state, _) =>
+        {
+            Assert.Null(state);
+            var w = new Working(new CustomerState(Customer("ghost2", T0)), customerIsNew: true);
+            w.Put(Source("src_main", w.TakeSeq(), T0, balance: 100m));
+            return new Decision<string>("created", w.ToChanges());
+        }, null, None);
+        var spends = Enumerable.Range(0, 3).Select(_ => MutateAsync(Store, "ghost2", w =>
+        {
+            var s = w.Source("src_main")!;
+            w.Put(s with { Balance = s.Balance - 1 });
+            return "spent";
+        })).ToList();
+
+        Assert.Equal("waited", (await blocker).Result);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => invalid);
+        Assert.Equal("created", (await create).Result);
+        Assert.All(await Task.WhenAll(spends), r => Assert.Equal("spent", r.Result));
+        Assert.Equal(97m, await BalanceAsync(Store, "ghost2"));
+    }
+
     // ---------------------------------------------------------------- delete and rename
 
     private async Task CreateFullCustomerAsync(string id, DateTimeOffset? dueAt = null)
