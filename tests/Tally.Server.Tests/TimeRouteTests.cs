@@ -159,10 +159,9 @@ public sealed class TimeRouteTests : IAsyncLifetime
         Assert.Equal(target.ToUnixTimeMilliseconds() / 1000 * 1000, moved.Json.GetProperty("frozen_time").GetInt64());
         Assert.Equal(100m, (await MessagesAsync(customer)).Dec("remaining"));
         // Default event timestamps use the customer's clock.
-        var events = (await Post("balances.track", new { customer_id = customer, feature_id = "messages", value = 1 })).ShouldBe(200);
+        (await Post("balances.track", new { customer_id = customer, feature_id = "messages", value = 1 })).ShouldBe(200);
         var list = (await Post("events.list", new { customer_id = customer, limit = 1 })).ShouldBe(200);
         Assert.Equal(target.ToUnixTimeMilliseconds() / 1000 * 1000, list.Json.GetProperty("list")[0].GetProperty("timestamp").GetInt64());
-        _ = events;
 
         (await Post("customers.advance_test_clock", new { customer_id = customer, frozen_time = T0.ToUnixTimeMilliseconds() }))
             .ShouldBeInvalid("frozen_time");
