@@ -1,4 +1,3 @@
-using Npgsql;
 using Tally.Core.Domain;
 using Tally.Core.Storage;
 
