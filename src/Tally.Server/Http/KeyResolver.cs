@@ -26,6 +26,7 @@ public sealed class KeyResolver : IAsyncDisposable, IDisposable
     public static readonly TimeSpan UseResolution = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(15);
 
+    private readonly int _capacity;
     private readonly ITallyStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger<KeyResolver> _logger;
@@ -46,14 +47,21 @@ public sealed class KeyResolver : IAsyncDisposable, IDisposable
     private Task? _check;
 
     public KeyResolver(ITallyStore store, TimeProvider time, ILogger<KeyResolver> logger)
+        : this(store, time, logger, MaxEntries)
     {
+    }
+
+    /// <summary>With a smaller bound, for tests.</summary>
+    internal KeyResolver(ITallyStore store, TimeProvider time, ILogger<KeyResolver> logger, int capacity)
+    {
+        _capacity = capacity;
         _store = store;
         _time = time;
         _logger = logger;
         _flushTimer = time.CreateTimer(_ => _ = FlushInBackgroundAsync(), null, FlushEvery, FlushEvery);
     }
 
-    /// <summary>How many keys are cached (never more than <see cref="MaxEntries"/>).</summary>
+    /// <summary>How many keys are cached (never more than <see cref="MaxEntries"/>, or the test's bound).</summary>
     public int CachedCount => _known.Count;
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
@@ -87,7 +95,7 @@ public sealed class KeyResolver : IAsyncDisposable, IDisposable
         {
             if (generation == _generation)
             {
-                if (_known.Count >= MaxEntries)
+                if (_known.Count >= _capacity)
                 {
                     // Any entry will do: an evicted key costs one lookup when it comes back.
                     foreach (var victim in _known)
@@ -164,7 +172,7 @@ public sealed class KeyResolver : IAsyncDisposable, IDisposable
             return;
         }
         // Bounded like the cache: past the bound a use waits for the next minute (last use is a hint, not a ledger).
-        if (_pendingUses.Count < MaxEntries)
+        if (_pendingUses.Count < _capacity)
         {
             _pendingUses[entry.Identity.KeyId] = now;
         }
@@ -191,11 +199,9 @@ public sealed class KeyResolver : IAsyncDisposable, IDisposable
                         _known.Clear();
                         _knownVersion = version;
                     }
-                    // What the cache holds is now at least as fresh as the moment this read started.
-                    if (started > _checkedAtTicks)
-                    {
-                        Volatile.Write(ref _checkedAtTicks, started);
-                    }
+                    // What the cache holds is now at least as fresh as the moment this read started (checks never overlap,
+                    // so this only goes back if the clock did).
+                    Volatile.Write(ref _checkedAtTicks, started);
                 }
             });
         }
