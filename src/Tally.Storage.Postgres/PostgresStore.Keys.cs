@@ -161,8 +161,7 @@ public sealed partial class PostgresStore
             WHERE k.key_id = u.key_id
             """);
         cmd.Parameters.Add(P.TextArray(uses.Select(u => u.KeyId).ToList()));
-        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint,
-            Value = uses.Select(u => RowCodec.Ms(u.UsedAt)).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = uses.Select(u => RowCodec.Ms(u.UsedAt)).ToArray() });
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
