@@ -58,6 +58,7 @@ public sealed class TallyClient
         Entities = new EntitiesClient(Transport);
         Billing = new BillingClient(Transport);
         Events = new EventsClient(Transport);
+        Keys = new KeysClient(Transport);
     }
 
     /// <summary><c>balances.*</c>: track usage, check access, and grant, adjust or delete balances.</summary>
@@ -80,6 +81,9 @@ public sealed class TallyClient
 
     /// <summary><c>events.*</c>: the usage event log.</summary>
     public EventsClient Events { get; }
+
+    /// <summary><c>keys.*</c>: create, list and revoke the secret keys of the caller's environment.</summary>
+    public KeysClient Keys { get; }
 
     internal TallyTransport Transport { get; }
 

@@ -1,7 +1,7 @@
 namespace Tally.Contracts;
 
 /// <summary>Stable error codes carried in <see cref="ErrorResponse.Code"/> (Autumn's codes, plus Tally's transport codes).</summary>
-public static class ErrorCodes
+public static partial class ErrorCodes
 {
     /// <summary>401: no or empty Bearer token.</summary>
     public const string NoSecretKey = "no_secret_key";

@@ -69,4 +69,10 @@ namespace Tally.Contracts;
 // Billing
 [JsonSerializable(typeof(AttachParams))]
 [JsonSerializable(typeof(AttachResponse))]
+// Keys
+[JsonSerializable(typeof(CreateKeyParams))]
+[JsonSerializable(typeof(RevokeKeyParams))]
+[JsonSerializable(typeof(ApiKey))]
+[JsonSerializable(typeof(CreatedApiKey))]
+[JsonSerializable(typeof(ListResponse<ApiKey>))]
 public sealed partial class TallyJsonContext : JsonSerializerContext;

@@ -141,4 +141,35 @@ public interface ITallyStore : IAsyncDisposable
 
     /// <summary>Deletes idempotency records older than the cutoff.</summary>
     Task<int> PruneIdempotencyAsync(DateTimeOffset olderThan, CancellationToken ct);
+
+    // ---------------------------------------------------------------- API keys (see ApiKeys.cs)
+
+    /// <summary>The active (not revoked) key with this hash, or null.</summary>
+    Task<ApiKeyIdentity?> FindActiveApiKeyAsync(string keyHash, CancellationToken ct);
+
+    /// <summary>
+    /// A number bumped by every revocation, in the same transaction: a node that caches keys re-reads it now and then
+    /// and drops its cache when it moved.
+    /// </summary>
+    Task<long> GetApiKeysVersionAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Creates the organization if missing and registers the environment's keys (known hashes keep their id; a missing
+    /// prefix is filled in). With <paramref name="revokeUnlisted"/>, the organization's other environment-sourced keys
+    /// are revoked; keys made by keys.create are never touched. A revoked key stays revoked even when listed.
+    /// </summary>
+    Task<EnvKeySync> SyncEnvironmentKeysAsync(string orgId, string orgName, IReadOnlyList<NewApiKey> keys, bool revokeUnlisted,
+        CancellationToken ct);
+
+    /// <summary>Stores a key made by keys.create (source <c>api</c>) in the tenant.</summary>
+    Task<ApiKeyInfo> CreateApiKeyAsync(TenantId tenant, NewApiKey key, CancellationToken ct);
+
+    /// <summary>The tenant's keys, active and revoked, oldest first.</summary>
+    Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync(TenantId tenant, CancellationToken ct);
+
+    /// <summary>Revokes a key of the tenant unless it is the tenant's last active one (decided atomically).</summary>
+    Task<RevokeResult> RevokeApiKeyAsync(TenantId tenant, string keyId, CancellationToken ct);
+
+    /// <summary>Moves each key's last-used time forward to the given time (never back).</summary>
+    Task RecordApiKeyUseAsync(IReadOnlyList<(string KeyId, DateTimeOffset UsedAt)> uses, CancellationToken ct);
 }

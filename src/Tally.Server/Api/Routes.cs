@@ -4,6 +4,7 @@ using Tally.Server.Api.Customers;
 using Tally.Server.Api.Entities;
 using Tally.Server.Api.Events;
 using Tally.Server.Api.Features;
+using Tally.Server.Api.Keys;
 using Tally.Server.Api.Plans;
 using Tally.Server.Http;
 using C = Tally.Contracts.TallyJsonContext;
@@ -53,5 +54,9 @@ internal static class Routes
         app.MapRpc("balances.finalize", C.Default.FinalizeLockParams, FinalizeLock.Handle);
 
         app.MapRpc("events.list", C.Default.ListEventsParams, ListEvents.Handle);
+
+        app.MapRpc("keys.create", C.Default.CreateKeyParams, CreateKey.Handle);
+        app.MapRpc("keys.list", C.Default.EmptyParams, ListKeys.Handle);
+        app.MapRpc("keys.revoke", C.Default.RevokeKeyParams, RevokeKey.Handle);
     }
 }

@@ -1,38 +1,7 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using Tally.Contracts;
 using Tally.Core.Domain;
-using Tally.Core.Storage;
 
 namespace Tally.Server.Http;
-
-/// <summary>
-/// Resolves <c>Authorization: Bearer am_sk_…</c> to an organization and environment. Keys are compared by
-/// SHA-256 hash only; the raw key is never stored or logged.
-/// </summary>
-public sealed class KeyResolver(ITallyStore store)
-{
-    // Keyed by the presented token so a known key costs one lookup, not a SHA-256 per request; it lives only in
-    // this process's memory (never stored or logged), and only keys the store accepted are remembered.
-    private readonly ConcurrentDictionary<string, ApiKeyMatch> _known = new(StringComparer.Ordinal);
-
-    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    public async ValueTask<ApiKeyMatch?> ResolveAsync(string key, CancellationToken ct)
-    {
-        if (_known.TryGetValue(key, out var match))
-        {
-            return match;
-        }
-        match = await store.FindApiKeyAsync(Hash(key), ct).ConfigureAwait(false);
-        if (match is not null)
-        {
-            _known[key] = match;
-        }
-        return match;
-    }
-}
 
 public static class AuthMiddleware
 {
@@ -69,7 +38,7 @@ public static class AuthMiddleware
             await Reply.Error(401, ErrorCodes.InvalidSecretKey, $"Invalid secret key: {masked}").WriteAsync(http).ConfigureAwait(false);
             return;
         }
-        http.Items[TenantKey] = new TenantId(match.OrgId, match.Env);
+        http.Items[TenantKey] = match.Tenant;
         await next(http).ConfigureAwait(false);
     });
 }

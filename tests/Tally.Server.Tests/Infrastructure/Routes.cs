@@ -13,6 +13,7 @@ public static class Routes
         "balances.track", "track", "balances.check", "check", "balances.batch_track",
         "balances.create", "balances.update", "balances.delete", "balances.finalize",
         "events.list",
+        "keys.create", "keys.list", "keys.revoke",
     ];
 
     public static TheoryData<string> All => [.. Names];
