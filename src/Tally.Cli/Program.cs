@@ -1,0 +1,3 @@
+using Tally.Cli;
+
+return await Cli.RunAsync(args, CliIo.FromConsole()).ConfigureAwait(false);
