@@ -22,7 +22,6 @@ internal static class YamlCatalogWriter
         ["interval_count"] = "1",
         ["billing_units"] = "1",
         ["expiry_duration_length"] = "1",
-        ["billing_method"] = "\"usage_based\"",
         ["event_names"] = "[]",
         ["items"] = "[]",
         ["config"] = "{}",

@@ -45,9 +45,10 @@ internal static class InitCommand
                 included: 1000
                 reset: { interval: month }
                 rollover: { max: 500, expiry_duration_type: month }
-                price:                    # beyond the 1000 included: 1 per 100 messages, billed on usage
+                price:                    # beyond the 1000 included: 1 per 100 messages, billed monthly on usage
                   amount: 1
                   billing_units: 100
+                  interval: month
                   billing_method: usage_based
               - feature_id: seats
                 unlimited: true
