@@ -14,6 +14,7 @@ internal static class PullCommand
         # Pulled from a Tally server by `tally pull`. Edit it and run `tally push` to apply.
         # Fields whose value is the server's default are left out.
 
+
         """;
 
     public static Command Build(GlobalOptions g, CliIo io)
