@@ -23,6 +23,11 @@ internal sealed class CliContext
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(io.Out),
         });
+        if (!io.Ansi)
+        {
+            // Piped output is read by scripts and grep: no wrapping at an imagined 80 columns.
+            Console.Profile.Width = 1000;
+        }
     }
 
     public CliIo Io { get; }

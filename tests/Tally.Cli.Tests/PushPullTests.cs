@@ -96,20 +96,30 @@ public sealed class PushPullTests
         var client = server.NewClient();
         await client.Features.CreateAsync(new CreateFeatureParams
         {
-            FeatureId = "messages", Name = "Messages", Type = "metered", Consumable = true, EventNames = ["sent", "1234"],
+            FeatureId = "messages",
+            Name = "Messages",
+            Type = "metered",
+            Consumable = true,
+            EventNames = ["sent", "1234"],
             Display = new FeatureDisplay { Singular = "message", Plural = "messages" },
         });
         await client.Features.CreateAsync(new CreateFeatureParams { FeatureId = "seats", Name = "Seats", Type = "metered", Consumable = false });
         await client.Features.CreateAsync(new CreateFeatureParams { FeatureId = "sso", Name = "SSO", Type = "boolean" });
         await client.Features.CreateAsync(new CreateFeatureParams
         {
-            FeatureId = "credits", Name = "Credits", Type = "credit_system",
+            FeatureId = "credits",
+            Name = "Credits",
+            Type = "credit_system",
             CreditSchema = [new CreditSchemaItem { MeteredFeatureId = "messages", CreditCost = 2.50m }],
         });
         using var metadata = JsonDocument.Parse("""{"tier":"gold","rank":3,"flags":{"beta":true}}""");
         await client.Plans.CreateAsync(new CreatePlanParams
         {
-            PlanId = "team", Name = "Team", Description = "For teams", Group = "main", AutoEnable = false,
+            PlanId = "team",
+            Name = "Team",
+            Description = "For teams",
+            Group = "main",
+            AutoEnable = false,
             Price = new PlanPrice { Amount = 49.90m, Interval = "month" },
             FreeTrial = new FreeTrial { DurationLength = 14, DurationType = "day", CardRequired = false },
             Metadata = metadata.RootElement.Clone(),
