@@ -21,7 +21,8 @@ internal static class CustomersGetCommand
                 return ExitCodes.Ok;
             }
             var console = ctx.Console;
-            console.MarkupLine($"[bold]{Markup.Escape(c.Id ?? "(no id)")}[/] {Markup.Escape(c.Name ?? "")} {Markup.Escape(c.Email ?? "")} ({c.Env})");
+            var who = string.Join(' ', new[] { c.Name, c.Email }.Where(s => !string.IsNullOrEmpty(s)));
+            console.MarkupLine($"[bold]{Markup.Escape(c.Id ?? "(no id)")}[/] {Markup.Escape(who)} ({c.Env})".Replace("  ", " ", StringComparison.Ordinal));
             foreach (var s in c.Subscriptions)
             {
                 console.MarkupLine($"plan {Markup.Escape(s.PlanId)}{(s.AddOn ? " (add-on)" : "")}: {Markup.Escape(s.Status)}");
