@@ -104,6 +104,32 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public async Task NonHttpUrl_IsAUsageError()
+    {
+        using var cli = new CliRun();
+
+        var result = await cli.RunAsync("customers", "list", "--url", "ftp://example", "--key", "am_sk_test_x");
+
+        Assert.True(result.Code == 2, result.ToString());
+        Assert.Contains("--url: 'ftp://example' is not an http(s) URL", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Init_OverAnExistingFile_Declined_KeepsIt()
+    {
+        using var cli = new CliRun();
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), "features: []\n");
+
+        var declined = await cli.RunWithInputAsync("no\n", "init");
+
+        Assert.True(declined.Code == 0, declined.ToString());
+        Assert.Contains("exists. Overwrite it? [y/N]", declined.Err, StringComparison.Ordinal);
+        Assert.Equal("features: []\n", await File.ReadAllTextAsync(cli.PathOf("tally.yaml")));
+        Assert.Equal(0, (await cli.RunAsync("init", "--yes")).Code);
+        Assert.StartsWith("# Tally catalog as code", await File.ReadAllTextAsync(cli.PathOf("tally.yaml")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Help_ExitsWith0AndListsTheCommands()
     {
         using var cli = new CliRun();

@@ -195,7 +195,11 @@ internal static class CatalogPlanner
         };
     }
 
-    private static JsonElement EmptyObject() => JsonDocument.Parse("{}").RootElement.Clone();
+    private static JsonElement EmptyObject()
+    {
+        using var document = JsonDocument.Parse("{}");
+        return document.RootElement.Clone();
+    }
 
     private static JsonNode Node<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) =>
         JsonSerializer.SerializeToNode(value, info)!;
