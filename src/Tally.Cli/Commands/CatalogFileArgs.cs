@@ -9,7 +9,7 @@ internal static class CatalogFileArgs
 
     public static Argument<string> File() => new("file")
     {
-        Description = $"Catalog file (default: {DefaultFile})",
+        Description = "Catalog file",
         DefaultValueFactory = _ => DefaultFile,
     };
 
