@@ -1,0 +1,99 @@
+namespace Tally.Cli.Tests;
+
+/// <summary>Push updates in place: features, archived entries, entries only on the server, fields the server does not store.</summary>
+public sealed class PushUpdateTests
+{
+    private const string Catalog = """
+        features:
+          - feature_id: messages
+            name: Messages
+            type: metered
+            consumable: true
+        plans:
+          - plan_id: pro
+            name: Pro
+            items:
+              - feature_id: messages
+                included: 10
+        """;
+
+    [Fact]
+    public async Task Push_ChangedFeature_IsUpdatedInPlace_ThenUnchanged()
+    {
+        await using var server = new TallyServer();
+        using var cli = new CliRun(server);
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), Catalog);
+        Assert.Equal(0, (await cli.RunAsync("push", "--yes")).Code);
+
+        var edited = Catalog.Replace("    consumable: true\n", "    consumable: true\n    event_names: [sent]\n    display: { singular: msg, plural: msgs }\n");
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), edited);
+        var push = await cli.RunAsync("push", "--yes");
+        Assert.True(push.Code == 0, push.ToString());
+        Assert.Contains("~ update    feature messages", push.Out, StringComparison.Ordinal);
+        Assert.Contains("event_names: [] → [\"sent\"]", push.Out, StringComparison.Ordinal);
+        Assert.Contains("= unchanged plan pro", push.Out, StringComparison.Ordinal);
+        var feature = await server.NewClient().Features.GetAsync(new GetFeatureParams { FeatureId = "messages" });
+        Assert.Equal(["sent"], feature.EventNames!);
+        Assert.Equal("msgs", feature.Display!.Plural);
+
+        // Taking the display and event names out of the file clears them on the server.
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), Catalog);
+        Assert.Equal(0, (await cli.RunAsync("push", "--yes")).Code);
+        Assert.Contains("No changes", (await cli.RunAsync("push", "--yes")).Out, StringComparison.Ordinal);
+        feature = await server.NewClient().Features.GetAsync(new GetFeatureParams { FeatureId = "messages" });
+        Assert.Empty(feature.EventNames ?? []);
+    }
+
+    [Fact]
+    public async Task Push_ArchivedPlanInTheFile_IsUnarchived_AndServerOnlyEntriesAreLeftAlone()
+    {
+        await using var server = new TallyServer();
+        using var cli = new CliRun(server);
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), Catalog);
+        Assert.Equal(0, (await cli.RunAsync("push", "--yes")).Code);
+        var client = server.NewClient();
+        await client.Plans.UpdateAsync(new UpdatePlanParams { PlanId = "pro", Archived = true });
+        await client.Features.CreateAsync(new CreateFeatureParams { FeatureId = "legacy", Name = "Legacy", Type = "boolean" });
+
+        var push = await cli.RunAsync("push", "--yes");
+
+        Assert.True(push.Code == 0, push.ToString());
+        Assert.Contains("archived on the server: unarchive", push.Out, StringComparison.Ordinal);
+        Assert.Contains("? not in file feature legacy (left alone)", push.Out, StringComparison.Ordinal);
+        Assert.False((await client.Plans.GetAsync(new GetPlanParams { PlanId = "pro" })).Archived);
+        Assert.Contains("legacy", (await client.Features.ListAsync()).List.Select(f => f.Id));
+    }
+
+    [Fact]
+    public async Task Push_FieldsTheServerDoesNotStore_AreWarnedAbout_AndDoNotShowAsChanges()
+    {
+        await using var server = new TallyServer();
+        using var cli = new CliRun(server);
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), Catalog + "\n        proration: { on_increase: prorate }\n");
+        Assert.Equal(0, (await cli.RunAsync("push", "--yes")).Code);
+
+        var again = await cli.RunAsync("push", "--yes");
+
+        Assert.True(again.Code == 0, again.ToString());
+        Assert.Contains("plan pro item messages: proration is accepted by the API but not stored by this server", again.Out, StringComparison.Ordinal);
+        Assert.Contains("No changes", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Push_ChangedFreeTrial_IsReportedAsNotApplicable()
+    {
+        await using var server = new TallyServer();
+        using var cli = new CliRun(server);
+        var withTrial = Catalog.Replace("    name: Pro\n", "    name: Pro\n    free_trial: { duration_length: 7, duration_type: day }\n");
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), withTrial);
+        Assert.Equal(0, (await cli.RunAsync("push", "--yes")).Code);
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), withTrial.Replace("duration_length: 7", "duration_length: 14"));
+
+        var push = await cli.RunAsync("push", "--yes");
+
+        Assert.True(push.Code == 0, push.ToString());
+        Assert.Contains("plan pro: free_trial differs, but this server's plans.update does not change a plan's free trial; not applied", push.Out,
+            StringComparison.Ordinal);
+        Assert.Contains("No changes", push.Out, StringComparison.Ordinal);
+    }
+}
