@@ -90,33 +90,43 @@ public sealed partial class PostgresStore
         var now = _time.GetUtcNow();
         var cached = _catalogs.GetValueOrDefault(tenant);
         await using var unit = await PgUnit.OpenAsync(_dataSource, ct).ConfigureAwait(false);
-        IdempotencyRecord? found;
+        var keys = idempotency is null ? [] : idempotency.OrderedKeys.OrderBy(k => LockKeys.Idempotency(tenant, k)).ToList();
+        var found = new List<IdempotencyRecord>();
         long version;
         Catalog catalog;
         await using (var batch = unit.Begin())
         {
-            AddIdempotencyLookup(batch, tenant, idempotency);
+            foreach (var key in keys)
+            {
+                AddIdempotencyLookup(batch, tenant, key);
+            }
             batch.Add("INSERT INTO catalog_versions (org_id, env, version) VALUES ($1, $2, 0) ON CONFLICT (org_id, env) DO NOTHING",
                 P.Org(tenant), P.Env(tenant));
             batch.Add("SELECT version FROM catalog_versions WHERE org_id = $1 AND env = $2 FOR UPDATE", P.Org(tenant), P.Env(tenant));
             AddCatalogLoad(batch, tenant, cached);
             await using var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var results = new ResultCursor(r);
-            found = await ReadIdempotencyAsync(results, idempotency, ct).ConfigureAwait(false);
+            foreach (var key in keys)
+            {
+                if (await ReadIdempotencyAsync(results, key, ct).ConfigureAwait(false) is { } record)
+                {
+                    found.Add(record);
+                }
+            }
             await results.NextAsync(ct).ConfigureAwait(false);
             await r.ReadAsync(ct).ConfigureAwait(false);
             version = r.GetInt64(0);
             catalog = await ReadCatalogAsync(results, tenant, cached, ct).ConfigureAwait(false);
         }
-        if (found is not null && IsLive(found, now))
+        if (idempotency is not null && Idempotency.Answer<T>(idempotency, Live(found, now)) is { } answer)
         {
             await unit.RollbackAsync().ConfigureAwait(false);
-            return Answer<T>(idempotency!, found);
+            return answer;
         }
         var decision = work(catalog);
         var changes = decision.Changes is { IsEmpty: false } ch ? ch : null;
-        var record = Record(idempotency, decision.Response, decision.Status, now);
-        if (changes is null && record is null)
+        var records = Idempotency.Records(idempotency, decision.Response, decision.Status, now);
+        if (changes is null && records.Count == 0)
         {
             await unit.RollbackAsync().ConfigureAwait(false);
             return StoreResult<T>.Done(decision.Result);
@@ -130,7 +140,7 @@ public sealed partial class PostgresStore
                 write.Add("UPDATE catalog_versions SET version = $3 WHERE org_id = $1 AND env = $2",
                     P.Org(tenant), P.Env(tenant), P.Long(version + 1));
             }
-            WriteIdempotency(write, tenant, record, found);
+            WriteIdempotency(write, tenant, records, found);
             await unit.CommitAsync(write, ct).ConfigureAwait(false);
         }
         if (updated is not null)
