@@ -29,7 +29,7 @@ public sealed record IdempotencyRequest
     /// <summary>The distinct keys in ordinal order.</summary>
     public IReadOnlyList<string> OrderedKeys { get; }
 
-    public string RequestHash { get; }
+    public string RequestHash { get; init; }
 }
 
 /// <summary>A stored answer to an idempotent request, replayed byte for byte.</summary>
