@@ -151,41 +151,30 @@ public sealed partial class PostgresStore
     }
 
     /// <summary>
-    /// Writes the changes (renames, then feature deletes and upserts, then plan deletes and upserts) and returns
-    /// the catalog they produce, built the same way so the cached copy equals what a reload would read.
-    /// A rename moves the stored feature to the new id.
+    /// Writes the changes and returns the catalog they produce (built by <see cref="CatalogStates.Apply"/>, so the cached
+    /// copy equals what a reload would read). A rename moves the stored feature to the new id.
     /// </summary>
     private static Catalog WriteCatalog(NpgsqlBatch b, TenantId t, Catalog catalog, CatalogChanges changes)
     {
-        var features = catalog.Features.ToDictionary(f => f.Id, StringComparer.Ordinal);
+        var next = CatalogStates.Apply(catalog, changes);
         foreach (var (oldId, newId) in changes.RenameFeatures)
         {
-            if (!features.Remove(oldId, out var f))
-            {
-                continue;
-            }
-            var renamed = f with { Id = newId };
-            features[newId] = renamed;
             DeleteFeature(b, t, oldId);
-            UpsertFeature(b, t, renamed);
+            if (next.Feature(newId) is { } renamed && !changes.UpsertFeatures.Any(f => f.Id == newId))
+            {
+                UpsertFeature(b, t, renamed);
+            }
         }
         foreach (var id in changes.DeleteFeatures)
         {
-            features.Remove(id);
             DeleteFeature(b, t, id);
         }
         foreach (var f in changes.UpsertFeatures)
         {
-            features[f.Id] = f;
             UpsertFeature(b, t, f);
         }
-        var plans = catalog.AllPlanVersions.ToDictionary(p => (p.Id, p.Version));
         foreach (var (id, version) in changes.DeletePlans)
         {
-            foreach (var key in plans.Keys.Where(k => k.Id == id && (version is null || k.Version == version)).ToList())
-            {
-                plans.Remove(key);
-            }
             if (version is { } v)
             {
                 b.Add("DELETE FROM plans WHERE org_id = $1 AND env = $2 AND plan_id = $3 AND version = $4",
@@ -198,13 +187,12 @@ public sealed partial class PostgresStore
         }
         foreach (var p in changes.UpsertPlans)
         {
-            plans[(p.Id, p.Version)] = p;
             b.Add("""
                 INSERT INTO plans (org_id, env, plan_id, version, data) VALUES ($1, $2, $3, $4, $5)
                 ON CONFLICT (org_id, env, plan_id, version) DO UPDATE SET data = excluded.data
                 """, P.Org(t), P.Env(t), P.Text(p.Id), P.Int(p.Version), P.Json(RowCodec.Write(p)));
         }
-        return new Catalog(features.Values, plans.Values);
+        return next;
     }
 
     private static void DeleteFeature(NpgsqlBatch b, TenantId t, string id) =>

@@ -76,7 +76,7 @@ public sealed partial class SqliteStore
                 {
                     return StoreResult<T>.Done(decision.Result);
                 }
-                var next = changes is null ? null : ApplyCatalog(catalog, changes);
+                var next = changes is null ? null : CatalogStates.Apply(catalog, changes);
                 // Catalog writes are rare: wait for durability before anyone sees the new catalog.
                 await Pipeline.CommitAsync(w =>
                 {
@@ -101,39 +101,6 @@ public sealed partial class SqliteStore
         {
             claim?.Dispose();
         }
-    }
-
-    private static Catalog ApplyCatalog(Catalog catalog, CatalogChanges changes)
-    {
-        var features = catalog.Features.ToDictionary(f => f.Id, StringComparer.Ordinal);
-        foreach (var (oldId, newId) in changes.RenameFeatures)
-        {
-            if (features.Remove(oldId, out var f))
-            {
-                features[newId] = f with { Id = newId };
-            }
-        }
-        foreach (var id in changes.DeleteFeatures)
-        {
-            features.Remove(id);
-        }
-        foreach (var f in changes.UpsertFeatures)
-        {
-            features[f.Id] = f;
-        }
-        var plans = catalog.AllPlanVersions.ToDictionary(p => (p.Id, p.Version));
-        foreach (var (id, version) in changes.DeletePlans)
-        {
-            foreach (var key in plans.Keys.Where(k => k.Id == id && (version is null || k.Version == version)).ToList())
-            {
-                plans.Remove(key);
-            }
-        }
-        foreach (var p in changes.UpsertPlans)
-        {
-            plans[(p.Id, p.Version)] = p;
-        }
-        return new Catalog(features.Values, plans.Values);
     }
 
     private static void WriteCatalog(SqlWriter w, TenantId t, CatalogChanges changes, Catalog next)

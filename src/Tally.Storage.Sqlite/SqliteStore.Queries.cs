@@ -70,8 +70,8 @@ public sealed partial class SqliteStore
     public async Task<IReadOnlyList<LedgerEvent>> ListEventsAsync(TenantId tenant, EventQuery q, CancellationToken ct)
     {
         await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
-        var sql = new System.Text.StringBuilder("""
-            SELECT seq, customer_id, event_id, kind, entity_id, event_name, value, properties, timestamp, idempotency_key, deltas
+        var sql = new System.Text.StringBuilder($"""
+            SELECT {EventRows.Columns}, deltas
             FROM events WHERE org_id = $o AND env = $e AND kind = 'Track'
             """);
         using var cmd = Tenant(c, "", tenant);
@@ -115,20 +115,7 @@ public sealed partial class SqliteStore
         using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
-            list.Add(new LedgerEvent
-            {
-                Seq = r.GetInt64(0),
-                CustomerId = r.GetString(1),
-                Id = r.GetString(2),
-                Kind = Enum.Parse<LedgerKind>(r.GetString(3)),
-                EntityId = r.IsDBNull(4) ? null : r.GetString(4),
-                EventName = r.GetString(5),
-                Value = RowCodec.Dec(r.GetString(6)),
-                PropertiesJson = r.GetString(7),
-                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)),
-                IdempotencyKey = r.IsDBNull(9) ? null : r.GetString(9),
-                Deltas = RowCodec.Read<List<SourceDelta>>(r.GetString(10)),
-            });
+            list.Add(EventRows.Read(r));
         }
         return list;
     }
