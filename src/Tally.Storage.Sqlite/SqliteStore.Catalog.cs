@@ -56,7 +56,7 @@ public sealed partial class SqliteStore
     public async Task<StoreResult<T>> MutateCatalogAsync<T>(TenantId tenant, CatalogWork<T> work, IdempotencyRequest? idempotency,
         CancellationToken ct)
     {
-        var (replay, claim) = await ClaimAsync<T>(tenant, idempotency, ct).ConfigureAwait(false);
+        var (replay, claim) = idempotency is null ? default : await ClaimAsync<T>(tenant, idempotency, ct).ConfigureAwait(false);
         if (replay is not null)
         {
             return replay;

@@ -8,7 +8,7 @@ public sealed partial class SqliteStore
     public async Task<StoreResult<T>> MutateCustomerAsync<T>(TenantId tenant, string customerId, CustomerWork<T> work,
         IdempotencyRequest? idempotency, CancellationToken ct)
     {
-        var (replay, claim) = await ClaimAsync<T>(tenant, idempotency, ct).ConfigureAwait(false);
+        var (replay, claim) = idempotency is null ? default : await ClaimAsync<T>(tenant, idempotency, ct).ConfigureAwait(false);
         if (replay is not null)
         {
             return replay;
@@ -19,7 +19,49 @@ public sealed partial class SqliteStore
             var entry = Pin(tenant, customerId);
             try
             {
-                return await MutateEntryAsync(entry, tenant, customerId, catalog, work, idempotency, ct).ConfigureAwait(false);
+                while (true)
+                {
+                    if (!entry.Loaded || Volatile.Read(ref entry.Epoch) != Pipeline.Epoch)
+                    {
+                        await LoadEntryAsync(entry, tenant, customerId, ct).ConfigureAwait(false);
+                    }
+                    Task commit;
+                    T result;
+                    lock (entry.Gate)
+                    {
+                        var epoch = Pipeline.Epoch;
+                        if (!entry.Loaded || entry.Epoch != epoch)
+                        {
+                            // A failed commit or a rename got in between: load again.
+                            continue;
+                        }
+                        var wasAbsent = entry.State is null;
+                        var decision = work(entry.State, catalog);
+                        result = decision.Result;
+                        var changes = decision.Changes is { IsEmpty: false } ch ? ch : null;
+                        var records = Idempotency.Records(idempotency, decision.Response, decision.Status, _time.GetUtcNow());
+                        if (changes is null && records.Count == 0)
+                        {
+                            return StoreResult<T>.Done(result);
+                        }
+                        if (changes is not null)
+                        {
+                            // The in-memory copy moves on now so the next request of this customer can decide
+                            // while this one's commit is in flight; a failed commit bumps the epoch and forces a reload.
+                            entry.State = CustomerStates.Advance(entry.State, changes);
+                        }
+                        var isNew = changes?.CustomerIsNew == true || (changes?.Customer is not null && wasAbsent);
+                        var plan = new WritePlan();
+                        if (changes is not null)
+                        {
+                            WriteCustomer(plan, tenant, customerId, changes, isNew);
+                        }
+                        WriteIdempotency(plan, tenant, records);
+                        commit = Pipeline.CommitAsync(plan.ApplyTo, epoch);
+                    }
+                    await commit.ConfigureAwait(false);
+                    return StoreResult<T>.Done(result);
+                }
             }
             finally
             {
@@ -29,54 +71,6 @@ public sealed partial class SqliteStore
         finally
         {
             claim?.Dispose();
-        }
-    }
-
-    private async Task<StoreResult<T>> MutateEntryAsync<T>(Entry entry, TenantId tenant, string customerId, Catalog catalog,
-        CustomerWork<T> work, IdempotencyRequest? idempotency, CancellationToken ct)
-    {
-        while (true)
-        {
-            if (!entry.Loaded || Volatile.Read(ref entry.Epoch) != Pipeline.Epoch)
-            {
-                await LoadEntryAsync(entry, tenant, customerId, ct).ConfigureAwait(false);
-            }
-            Task commit;
-            T result;
-            lock (entry.Gate)
-            {
-                var epoch = Pipeline.Epoch;
-                if (!entry.Loaded || entry.Epoch != epoch)
-                {
-                    // A failed commit or a rename got in between: load again.
-                    continue;
-                }
-                var wasAbsent = entry.State is null;
-                var decision = work(entry.State, catalog);
-                result = decision.Result;
-                var changes = decision.Changes is { IsEmpty: false } ch ? ch : null;
-                var records = Idempotency.Records(idempotency, decision.Response, decision.Status, _time.GetUtcNow());
-                if (changes is null && records.Count == 0)
-                {
-                    return StoreResult<T>.Done(result);
-                }
-                if (changes is not null)
-                {
-                    // The in-memory copy moves on now so the next request of this customer can decide
-                    // while this one's commit is in flight; a failed commit bumps the epoch and forces a reload.
-                    entry.State = CustomerStates.Advance(entry.State, changes);
-                }
-                var isNew = changes?.CustomerIsNew == true || (changes?.Customer is not null && wasAbsent);
-                var plan = new WritePlan();
-                if (changes is not null)
-                {
-                    WriteCustomer(plan, tenant, customerId, changes, isNew);
-                }
-                WriteIdempotency(plan, tenant, records);
-                commit = Pipeline.CommitAsync(plan.ApplyTo, epoch);
-            }
-            await commit.ConfigureAwait(false);
-            return StoreResult<T>.Done(result);
         }
     }
 

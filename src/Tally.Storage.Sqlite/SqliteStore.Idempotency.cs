@@ -22,13 +22,9 @@ public sealed partial class SqliteStore
     /// request sharing a key waits for the first one to finish and then finds its record. The records are read
     /// after the claim: a holder commits before it releases, so what a claimed key's lookup misses was never written.
     /// </summary>
-    private async Task<(StoreResult<T>? Replay, KeyClaims.Claim? Claim)> ClaimAsync<T>(TenantId tenant, IdempotencyRequest? req,
+    private async Task<(StoreResult<T>? Replay, KeyClaims.Claim? Claim)> ClaimAsync<T>(TenantId tenant, IdempotencyRequest req,
         CancellationToken ct)
     {
-        if (req is null)
-        {
-            return (null, null);
-        }
         var claim = await _claims.ClaimAsync(tenant, req, ct).ConfigureAwait(false);
         try
         {

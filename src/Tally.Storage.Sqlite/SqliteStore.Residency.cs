@@ -98,7 +98,7 @@ public sealed partial class SqliteStore
             TryEvict(entry);
             return;
         }
-        if (Interlocked.Exchange(ref entry.InRing, 1) == 0)
+        if (Volatile.Read(ref entry.InRing) == 0 && Interlocked.Exchange(ref entry.InRing, 1) == 0)
         {
             _ring.Enqueue(entry);
             if (Interlocked.Increment(ref _ringCount) > _options.MaxResidentCustomers)
