@@ -45,6 +45,10 @@ internal sealed class Bench(Options o)
             {
                 await PostgresAsync().ConfigureAwait(false);
             }
+            if (o.Has("resident"))
+            {
+                _notes["resident"] = await Resident.RunAsync(o, Log).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -363,6 +367,10 @@ internal sealed class Bench(Options o)
         if (_notes.TryGetValue("fsync", out var fsync))
         {
             Console.WriteLine("fsync: " + fsync);
+        }
+        if (_notes.TryGetValue("resident", out var resident))
+        {
+            Console.WriteLine("resident: " + resident);
         }
         Console.WriteLine();
         Console.WriteLine("| scenario | run | req/s | events/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/req | peak RSS MB | syncs/s | load avg (1m) |");

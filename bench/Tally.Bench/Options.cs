@@ -23,10 +23,14 @@ internal sealed record Options
     public string? Postgres { get; init; }
     public string? PerfDir { get; init; }
     public bool Keep { get; init; }
+    public int ResidentCustomers { get; init; } = 1_000_000;
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnv { get; init; } = [];
-    public HashSet<string> Scenarios { get; init; } = [.. All];
+    public HashSet<string> Scenarios { get; init; } = [.. Default];
 
-    public static readonly string[] All = ["fsync", "livez", "track", "check", "check-paced", "batch", "flat", "postgres"];
+    /// <summary>What runs unless --scenarios says otherwise: "resident" takes long and is asked for by name.</summary>
+    public static readonly string[] Default = ["fsync", "livez", "track", "check", "check-paced", "batch", "flat", "postgres"];
+
+    public static readonly string[] All = [.. Default, "resident"];
 
     public bool Has(string scenario) => Scenarios.Contains(scenario);
 
@@ -49,7 +53,9 @@ internal sealed record Options
           --check-rate R           fixed rate of check-paced (default: half the measured check maximum)
           --postgres CONNSTR       run the P5 track against TALLY_DATABASE=CONNSTR (a fresh database)
           --perf DIR               also record a perf CPU profile of the server during each wrk run into DIR
-          --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres (default all)
+          --resident-customers N   customers tracked once each by the resident scenario (default 1000000)
+          --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident
+                                   (default all but resident; "all" means every one)
           --server-env KEY=VALUE   extra environment for the server (repeatable), e.g. runtime knobs to compare
           --keep                   keep the scratch dir
         """;
@@ -85,6 +91,7 @@ internal sealed record Options
                 "--flat-entities" => o with { FlatEntities = N() },
                 "--flat-sources" => o with { FlatSources = N() },
                 "--flat-rate" => o with { FlatRate = D() },
+                "--resident-customers" => o with { ResidentCustomers = N() },
                 "--check-rate" => o with { CheckRate = D() },
                 "--postgres" => o with { Postgres = Next() },
                 "--perf" => o with { PerfDir = Path.GetFullPath(Next()) },

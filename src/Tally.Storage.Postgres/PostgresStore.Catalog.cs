@@ -90,33 +90,43 @@ public sealed partial class PostgresStore
         var now = _time.GetUtcNow();
         var cached = _catalogs.GetValueOrDefault(tenant);
         await using var unit = await PgUnit.OpenAsync(_dataSource, ct).ConfigureAwait(false);
-        IdempotencyRecord? found;
+        var keys = idempotency is null ? [] : idempotency.OrderedKeys.OrderBy(k => LockKeys.Idempotency(tenant, k)).ToList();
+        var found = new List<IdempotencyRecord>();
         long version;
         Catalog catalog;
         await using (var batch = unit.Begin())
         {
-            AddIdempotencyLookup(batch, tenant, idempotency);
+            foreach (var key in keys)
+            {
+                AddIdempotencyLookup(batch, tenant, key);
+            }
             batch.Add("INSERT INTO catalog_versions (org_id, env, version) VALUES ($1, $2, 0) ON CONFLICT (org_id, env) DO NOTHING",
                 P.Org(tenant), P.Env(tenant));
             batch.Add("SELECT version FROM catalog_versions WHERE org_id = $1 AND env = $2 FOR UPDATE", P.Org(tenant), P.Env(tenant));
             AddCatalogLoad(batch, tenant, cached);
             await using var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var results = new ResultCursor(r);
-            found = await ReadIdempotencyAsync(results, idempotency, ct).ConfigureAwait(false);
+            foreach (var key in keys)
+            {
+                if (await ReadIdempotencyAsync(results, key, ct).ConfigureAwait(false) is { } record)
+                {
+                    found.Add(record);
+                }
+            }
             await results.NextAsync(ct).ConfigureAwait(false);
             await r.ReadAsync(ct).ConfigureAwait(false);
             version = r.GetInt64(0);
             catalog = await ReadCatalogAsync(results, tenant, cached, ct).ConfigureAwait(false);
         }
-        if (found is not null && IsLive(found, now))
+        if (idempotency is not null && Idempotency.Answer<T>(idempotency, Live(found, now)) is { } answer)
         {
             await unit.RollbackAsync().ConfigureAwait(false);
-            return Answer<T>(idempotency!, found);
+            return answer;
         }
         var decision = work(catalog);
         var changes = decision.Changes is { IsEmpty: false } ch ? ch : null;
-        var record = Record(idempotency, decision.Response, decision.Status, now);
-        if (changes is null && record is null)
+        var records = Idempotency.Records(idempotency, decision.Response, decision.Status, now);
+        if (changes is null && records.Count == 0)
         {
             await unit.RollbackAsync().ConfigureAwait(false);
             return StoreResult<T>.Done(decision.Result);
@@ -130,7 +140,7 @@ public sealed partial class PostgresStore
                 write.Add("UPDATE catalog_versions SET version = $3 WHERE org_id = $1 AND env = $2",
                     P.Org(tenant), P.Env(tenant), P.Long(version + 1));
             }
-            WriteIdempotency(write, tenant, record, found);
+            WriteIdempotency(write, tenant, records, found);
             await unit.CommitAsync(write, ct).ConfigureAwait(false);
         }
         if (updated is not null)
@@ -141,41 +151,30 @@ public sealed partial class PostgresStore
     }
 
     /// <summary>
-    /// Writes the changes (renames, then feature deletes and upserts, then plan deletes and upserts) and returns
-    /// the catalog they produce, built the same way so the cached copy equals what a reload would read.
-    /// A rename moves the stored feature to the new id.
+    /// Writes the changes and returns the catalog they produce (built by <see cref="CatalogStates.Apply"/>, so the cached
+    /// copy equals what a reload would read). A rename moves the stored feature to the new id.
     /// </summary>
     private static Catalog WriteCatalog(NpgsqlBatch b, TenantId t, Catalog catalog, CatalogChanges changes)
     {
-        var features = catalog.Features.ToDictionary(f => f.Id, StringComparer.Ordinal);
+        var next = CatalogStates.Apply(catalog, changes);
         foreach (var (oldId, newId) in changes.RenameFeatures)
         {
-            if (!features.Remove(oldId, out var f))
-            {
-                continue;
-            }
-            var renamed = f with { Id = newId };
-            features[newId] = renamed;
             DeleteFeature(b, t, oldId);
-            UpsertFeature(b, t, renamed);
+            if (next.Feature(newId) is { } renamed && !changes.UpsertFeatures.Any(f => f.Id == newId))
+            {
+                UpsertFeature(b, t, renamed);
+            }
         }
         foreach (var id in changes.DeleteFeatures)
         {
-            features.Remove(id);
             DeleteFeature(b, t, id);
         }
         foreach (var f in changes.UpsertFeatures)
         {
-            features[f.Id] = f;
             UpsertFeature(b, t, f);
         }
-        var plans = catalog.AllPlanVersions.ToDictionary(p => (p.Id, p.Version));
         foreach (var (id, version) in changes.DeletePlans)
         {
-            foreach (var key in plans.Keys.Where(k => k.Id == id && (version is null || k.Version == version)).ToList())
-            {
-                plans.Remove(key);
-            }
             if (version is { } v)
             {
                 b.Add("DELETE FROM plans WHERE org_id = $1 AND env = $2 AND plan_id = $3 AND version = $4",
@@ -188,13 +187,12 @@ public sealed partial class PostgresStore
         }
         foreach (var p in changes.UpsertPlans)
         {
-            plans[(p.Id, p.Version)] = p;
             b.Add("""
                 INSERT INTO plans (org_id, env, plan_id, version, data) VALUES ($1, $2, $3, $4, $5)
                 ON CONFLICT (org_id, env, plan_id, version) DO UPDATE SET data = excluded.data
                 """, P.Org(t), P.Env(t), P.Text(p.Id), P.Int(p.Version), P.Json(RowCodec.Write(p)));
         }
-        return new Catalog(features.Values, plans.Values);
+        return next;
     }
 
     private static void DeleteFeature(NpgsqlBatch b, TenantId t, string id) =>

@@ -77,8 +77,8 @@ public sealed partial class PostgresStore
     public async Task<IReadOnlyList<LedgerEvent>> ListEventsAsync(TenantId tenant, EventQuery q, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(q);
-        var sql = new StringBuilder("""
-            SELECT seq, customer_id, event_id, kind, entity_id, event_name, value, properties, timestamp, idempotency_key, deltas::text
+        var sql = new StringBuilder($"""
+            SELECT {EventRows.Columns}, deltas::text
             FROM events WHERE org_id = $1 AND env = $2 AND kind = 'Track'
             """);
         await using var cmd = _dataSource.CreateCommand();
@@ -119,20 +119,7 @@ public sealed partial class PostgresStore
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
-            list.Add(new LedgerEvent
-            {
-                Seq = r.GetInt64(0),
-                CustomerId = r.GetString(1),
-                Id = r.GetString(2),
-                Kind = Enum.Parse<LedgerKind>(r.GetString(3)),
-                EntityId = r.IsDBNull(4) ? null : r.GetString(4),
-                EventName = r.GetString(5),
-                Value = r.GetDecimal(6),
-                PropertiesJson = r.GetString(7),
-                Timestamp = RowCodec.FromMs(r.GetInt64(8)),
-                IdempotencyKey = r.IsDBNull(9) ? null : r.GetString(9),
-                Deltas = RowCodec.Read<List<SourceDelta>>(r.GetString(10)),
-            });
+            list.Add(EventRows.Read(r));
         }
         return list;
     }

@@ -32,7 +32,7 @@ public sealed partial class PostgresStore : ITallyStore
     private readonly PostgresStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly LocalClaims _claims = new();
+    private readonly KeyClaims _claims = new();
     private volatile bool _initialized;
 
     public PostgresStore(PostgresStoreOptions options, TimeProvider time)

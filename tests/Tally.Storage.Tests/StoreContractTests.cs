@@ -10,7 +10,7 @@ namespace Tally.Storage.Tests;
 /// The storage contract, written once and run against every store (one sealed subclass each). Every test gets
 /// an empty database of its own; random data comes from a fixed seed.
 /// </summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract partial class StoreContractTests : IAsyncLifetime
 {
     protected static readonly TenantId Tenant = new("org_test", Env.Sandbox);
     protected static readonly TenantId LiveTenant = new("org_test", Env.Live);

@@ -2,8 +2,35 @@ using Tally.Core.Domain;
 
 namespace Tally.Core.Storage;
 
-/// <summary>An idempotency claim: the key (scoped by the caller) and a hash of the request it belongs to.</summary>
-public sealed record IdempotencyRequest(string ScopedKey, string RequestHash);
+/// <summary>
+/// An idempotency claim: the keys (each scoped by the caller, unambiguously) and a hash of the request they belong
+/// to. A request may carry several keys (a header and a body key); each must hold on its own, so the store looks
+/// all of them up and records all of them in the unit's transaction.
+/// </summary>
+public sealed record IdempotencyRequest
+{
+    public IdempotencyRequest(string scopedKey, string requestHash)
+        : this([scopedKey], requestHash)
+    {
+    }
+
+    public IdempotencyRequest(IEnumerable<string> scopedKeys, string requestHash)
+    {
+        ArgumentNullException.ThrowIfNull(scopedKeys);
+        // Ordinal order is the order claims and locks are taken in, so two requests sharing keys never wait on each other.
+        OrderedKeys = [.. scopedKeys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        if (OrderedKeys.Count == 0)
+        {
+            throw new ArgumentException("An idempotency claim needs a key", nameof(scopedKeys));
+        }
+        RequestHash = requestHash;
+    }
+
+    /// <summary>The distinct keys in ordinal order.</summary>
+    public IReadOnlyList<string> OrderedKeys { get; }
+
+    public string RequestHash { get; init; }
+}
 
 /// <summary>A stored answer to an idempotent request, replayed byte for byte.</summary>
 public sealed record IdempotencyRecord(string ScopedKey, string RequestHash, int Status, byte[] Body, DateTimeOffset CreatedAt);

@@ -18,7 +18,12 @@ public static class StoreFactory
                 IdempotencyRetention = options.IdempotencyRetention,
             }, time);
         }
-        return new SqliteStore(new SqliteStoreOptions { Path = options.Database, IdempotencyRetention = options.IdempotencyRetention }, time);
+        return new SqliteStore(new SqliteStoreOptions
+        {
+            Path = options.Database,
+            IdempotencyRetention = options.IdempotencyRetention,
+            MaxResidentCustomers = options.MaxResidentCustomers,
+        }, time);
     }
 
     /// <summary>Accepts both Npgsql's <c>Host=…;</c> form and a <c>postgres://user:pass@host:port/db</c> URL.</summary>

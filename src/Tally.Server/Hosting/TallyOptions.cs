@@ -19,6 +19,9 @@ public sealed record TallyOptions
     /// <summary>Keep negative free overage across resets instead of forgiving it (Autumn's persist_free_overage).</summary>
     public bool PersistFreeOverage { get; init; }
 
+    /// <summary>SQLite: how many idle customers stay in memory (TALLY_RESIDENT_CUSTOMERS); the rest reload on demand.</summary>
+    public int MaxResidentCustomers { get; init; } = 100_000;
+
     public bool IsPostgres => LooksLikePostgres(Database);
 
     public static bool LooksLikePostgres(string database) =>
@@ -51,6 +54,15 @@ public sealed record TallyOptions
         if (config["TALLY_SWEEP_INTERVAL"] is { Length: > 0 } sweep)
         {
             options = options with { SweepInterval = ParseDuration(sweep, "TALLY_SWEEP_INTERVAL") };
+        }
+        if (config["TALLY_RESIDENT_CUSTOMERS"] is { Length: > 0 } resident)
+        {
+            options = options with
+            {
+                MaxResidentCustomers = int.TryParse(resident, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                    ? n
+                    : throw new InvalidOperationException($"TALLY_RESIDENT_CUSTOMERS: '{resident}' is not a positive whole number"),
+            };
         }
         return options;
     }

@@ -24,26 +24,25 @@ public sealed class Call<TRequest>(HttpContext http, string route, TRequest requ
     public Core.Engine.ResetPolicy Policy => Http.RequestServices.GetRequiredService<Core.Engine.ResetPolicy>();
 
     /// <summary>
-    /// The idempotency claim of this request: the body key (track only, scoped to the customer) wins over the
-    /// <c>Idempotency-Key</c> header; the request hash covers the route and the exact body bytes.
+    /// The idempotency claim of this request: the <c>Idempotency-Key</c> header and, on track, the body key scoped to
+    /// the customer. When both are present each must hold on its own (the store checks and records both in one unit).
+    /// Scoped keys are unambiguous: the customer id is length-prefixed, never just joined to the key by a separator.
+    /// The request hash covers the route and the exact body bytes.
     /// </summary>
     public IdempotencyRequest? Idempotency(string? bodyKey = null, string? customerId = null)
     {
-        string? scoped = null;
-        if (!string.IsNullOrEmpty(bodyKey))
-        {
-            scoped = $"track:{customerId}:{bodyKey}";
-        }
-        else if (Http.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 } header)
-        {
-            scoped = "header:" + header;
-        }
-        if (scoped is null)
+        var scopedBody = string.IsNullOrEmpty(bodyKey)
+            ? null
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"track:{customerId?.Length ?? 0}:{customerId}:{bodyKey}");
+        var scopedHeader = Http.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 } header ? "header:" + header : null;
+        if (scopedBody is null && scopedHeader is null)
         {
             return null;
         }
-        var hash = SHA256.HashData([.. System.Text.Encoding.UTF8.GetBytes(Route + "\n"), .. Body]);
-        return new IdempotencyRequest(scoped, Convert.ToHexStringLower(hash));
+        var hash = Convert.ToHexStringLower(SHA256.HashData([.. System.Text.Encoding.UTF8.GetBytes(Route + "\n"), .. Body]));
+        return scopedBody is not null && scopedHeader is not null
+            ? new IdempotencyRequest([scopedBody, scopedHeader], hash)
+            : new IdempotencyRequest(scopedBody ?? scopedHeader!, hash);
     }
 
     /// <summary>

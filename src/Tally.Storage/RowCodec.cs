@@ -3,10 +3,13 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Tally.Core.Domain;
 
-namespace Tally.Storage.Sqlite;
+namespace Tally.Storage;
 
-/// <summary>How domain rows are kept in the <c>data</c> column. Decimals are strings so nothing is rounded.</summary>
-internal static class RowCodec
+/// <summary>
+/// How domain rows are kept in the <c>data</c> column, shared by both stores so they write byte-identical JSON.
+/// Decimals are strings so nothing is rounded.
+/// </summary>
+public static class RowCodec
 {
     public static readonly JsonSerializerOptions Options = new()
     {
@@ -27,7 +30,9 @@ internal static class RowCodec
 
     public static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 
-    public static object Ms(DateTimeOffset? t) => t is { } v ? v.ToUnixTimeMilliseconds() : DBNull.Value;
+    public static long? Ms(DateTimeOffset? t) => t?.ToUnixTimeMilliseconds();
+
+    public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
     public static string EnvName(Env env) => env == Env.Live ? "live" : "sandbox";
 

@@ -1,0 +1,139 @@
+using Tally.Core.Domain;
+
+namespace Tally.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private const string NextCounterSql = """
+        INSERT INTO counters (org_id, env, name, value) VALUES ($0, $1, $2, 1)
+        ON CONFLICT (org_id, env, name) DO UPDATE SET value = value + 1
+        """;
+
+    private const string UpdateBalanceSql =
+        "UPDATE balance_sources SET balance = $4 WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND source_id = $3";
+
+    private const string UpsertSourceSql = """
+        INSERT INTO balance_sources (org_id, env, customer_id, source_id, feature_id, entity_id, balance, next_reset_at, expires_at, data)
+        VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (org_id, env, customer_id, source_id) DO UPDATE SET
+            feature_id = excluded.feature_id, entity_id = excluded.entity_id, balance = excluded.balance,
+            next_reset_at = excluded.next_reset_at, expires_at = excluded.expires_at, data = excluded.data
+        """;
+
+    private const string UpsertRolloverSql = """
+        INSERT INTO rollovers (org_id, env, customer_id, rollover_id, source_id, data) VALUES ($0, $1, $2, $3, $4, $5)
+        ON CONFLICT (org_id, env, customer_id, rollover_id) DO UPDATE SET data = excluded.data
+        """;
+
+    private static void WriteCustomer(ISqlSink w, TenantId t, string customerId, CustomerChanges c, bool isNew)
+    {
+        var o = t.OrgId;
+        var env = RowCodec.EnvName(t.Env);
+        // A track only rewrites balance rows and appends events: those rows can wait for the end of the batch,
+        // where only the last version of each is written. Anything structural first flushes what waits.
+        var balanceOnly = c.Customer is null && !c.DeleteCustomer && c.UpsertEntities.Count == 0 && c.DeleteEntities.Count == 0
+            && c.UpsertPlans.Count == 0 && c.DeletePlans.Count == 0 && c.DeleteSources.Count == 0 && c.DeleteRollovers.Count == 0
+            && c.UpsertLocks.Count == 0 && c.DeleteLocks.Count == 0;
+        if (!balanceOnly)
+        {
+            w.FlushDeferred();
+        }
+        if (c.DeleteCustomer)
+        {
+            w.Exec("DELETE FROM customers WHERE org_id = $0 AND env = $1 AND customer_id = $2", o, env, customerId);
+            return;
+        }
+        if (c.Customer is { } cust)
+        {
+            if (isNew)
+            {
+                w.Exec(NextCounterSql, o, env, "customers");
+                w.Exec("""
+                    INSERT INTO customers (org_id, env, customer_id, seq, next_seq, name, email, data)
+                    VALUES ($0, $1, $2, (SELECT value FROM counters WHERE org_id = $0 AND env = $1 AND name = 'customers'), $3, $4, $5, $6)
+                    """, o, env, customerId, c.NextSeq, cust.Name, cust.Email, RowCodec.Write(cust));
+            }
+            else
+            {
+                w.Exec("UPDATE customers SET next_seq = MAX(next_seq, $3), name = $4, email = $5, data = $6 WHERE org_id = $0 AND env = $1 AND customer_id = $2",
+                    o, env, customerId, c.NextSeq, cust.Name, cust.Email, RowCodec.Write(cust));
+            }
+        }
+        else if (c.SeqAdvanced)
+        {
+            w.Exec("UPDATE customers SET next_seq = MAX(next_seq, $3) WHERE org_id = $0 AND env = $1 AND customer_id = $2", o, env, customerId, c.NextSeq);
+        }
+        foreach (var e in c.UpsertEntities)
+        {
+            w.Exec(NextCounterSql, o, env, "entities");
+            w.Exec("""
+                INSERT INTO entities (org_id, env, customer_id, entity_id, seq, data)
+                VALUES ($0, $1, $2, $3, (SELECT value FROM counters WHERE org_id = $0 AND env = $1 AND name = 'entities'), $4)
+                ON CONFLICT (org_id, env, customer_id, entity_id) DO UPDATE SET data = excluded.data
+                """, o, env, customerId, e.Id, RowCodec.Write(e));
+        }
+        foreach (var id in c.DeleteEntities)
+        {
+            w.Exec("DELETE FROM entities WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND entity_id = $3", o, env, customerId, id);
+        }
+        foreach (var p in c.UpsertPlans)
+        {
+            w.Exec("""
+                INSERT INTO customer_plans (org_id, env, customer_id, id, data) VALUES ($0, $1, $2, $3, $4)
+                ON CONFLICT (org_id, env, customer_id, id) DO UPDATE SET data = excluded.data
+                """, o, env, customerId, p.Id, RowCodec.Write(p));
+        }
+        foreach (var id in c.DeletePlans)
+        {
+            w.Exec("DELETE FROM customer_plans WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND id = $3", o, env, customerId, id);
+        }
+        foreach (var s in c.UpsertSources)
+        {
+            var key = $"s\u0001{o}\u0001{env}\u0001{customerId}\u0001{s.Id}";
+            var source = s;
+            (string, object?[]) Full() => (UpsertSourceSql, [o, env, customerId, source.Id, source.FeatureId, source.EntityId,
+                RowCodec.Dec(source.Balance), RowCodec.Ms(source.NextResetAt), RowCodec.Ms(source.ExpiresAt), RowCodec.Write(source)]);
+            if (c.BalanceOnlySources.Contains(s.Id))
+            {
+                // The balance column is authoritative on load, so a balance-only change skips re-encoding the row;
+                // if a full row of the same source waits in this batch, this one becomes the full row.
+                w.Defer(UpdateBalanceSql, key, [o, env, customerId, s.Id, RowCodec.Dec(s.Balance)], Full);
+                continue;
+            }
+            var (fullSql, fullArgs) = Full();
+            w.Defer(fullSql, key, fullArgs);
+        }
+        foreach (var r in c.UpsertRollovers)
+        {
+            w.Defer(UpsertRolloverSql, $"r\u0001{o}\u0001{env}\u0001{customerId}\u0001{r.Id}", [o, env, customerId, r.Id, r.SourceId, RowCodec.Write(r)]);
+        }
+        foreach (var id in c.DeleteSources)
+        {
+            w.Exec("DELETE FROM rollovers WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND source_id = $3", o, env, customerId, id);
+            w.Exec("DELETE FROM balance_sources WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND source_id = $3", o, env, customerId, id);
+        }
+        foreach (var id in c.DeleteRollovers)
+        {
+            w.Exec("DELETE FROM rollovers WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND rollover_id = $3", o, env, customerId, id);
+        }
+        foreach (var l in c.UpsertLocks)
+        {
+            w.Exec("""
+                INSERT INTO locks (org_id, env, customer_id, lock_id, expires_at, data) VALUES ($0, $1, $2, $3, $4, $5)
+                ON CONFLICT (org_id, env, customer_id, lock_id) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data
+                """, o, env, customerId, l.Id, RowCodec.Ms(l.ExpiresAt), RowCodec.Write(l));
+        }
+        foreach (var id in c.DeleteLocks)
+        {
+            w.Exec("DELETE FROM locks WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND lock_id = $3", o, env, customerId, id);
+        }
+        foreach (var e in c.Events)
+        {
+            w.Exec("""
+                INSERT INTO events (org_id, env, customer_id, event_id, kind, entity_id, event_name, value, properties, timestamp, idempotency_key, deltas)
+                VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                """, o, env, customerId, e.Id, e.Kind.ToString(), e.EntityId, e.EventName, RowCodec.Dec(e.Value), e.PropertiesJson,
+                RowCodec.Ms(e.Timestamp), e.IdempotencyKey, RowCodec.Write(e.Deltas));
+        }
+    }
+}
