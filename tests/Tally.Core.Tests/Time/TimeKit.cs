@@ -102,7 +102,7 @@ internal sealed class Timeline
     public TrackCommand Command(string featureId, decimal value, DateTimeOffset now, OverageBehavior behavior = OverageBehavior.Cap) => new()
     {
         Features = [Catalog.Feature(featureId)!],
-        EventName = featureId,
+        LedgerName = featureId,
         Value = value,
         Behavior = behavior,
         Timestamp = now,
