@@ -5,9 +5,10 @@ namespace Tally.Core.Engine;
 /// <summary>
 /// One feature's deduction in progress (<see cref="Waterfall.Plan"/>): what is still to draw, what each touched
 /// source and rollover gave, and the ledger deltas. Reads the working state as amended by the request's pending
-/// balances and writes nothing until <see cref="Finish"/> accepts it.
+/// balances and writes nothing until <see cref="Finish"/> accepts it. A ref struct: it lives on the stack of the
+/// one call that runs it, so the hot path allocates no more than its dictionaries and delta list.
 /// </summary>
-internal sealed class Deduction(Working w, Catalog catalog, OverageBehavior behavior, DateTimeOffset now, PendingBalances pending,
+internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavior, DateTimeOffset now, PendingBalances pending,
     decimal requested)
 {
     // Below this, a leftover is rounding residue from dividing by a credit cost, not a real shortfall.
@@ -38,13 +39,15 @@ internal sealed class Deduction(Working w, Catalog catalog, OverageBehavior beha
             return;
         }
         DrawRollovers(candidates);
-        foreach (var c in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var c = candidates[i];
             if (_left <= 0) break;
             TakeUpTo(c, Math.Max(0m, Balance(c.Source)));
         }
-        foreach (var c in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var c = candidates[i];
             if (_left <= 0) break;
             if (!MayGoNegative(c)) continue;
             var floor = Unbounded || c.Source.MaxPurchase is null ? (decimal?)null : -c.Source.MaxPurchase.Value;
@@ -61,13 +64,15 @@ internal sealed class Deduction(Working w, Catalog catalog, OverageBehavior beha
             TakeAll(candidates[0]);
             return;
         }
-        foreach (var c in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var c = candidates[i];
             if (_left >= 0) break;
             GiveUpTo(c, Math.Max(0m, -Balance(c.Source)));
         }
-        foreach (var c in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var c = candidates[i];
             if (_left >= 0) break;
             GiveUpTo(c, Unbounded ? decimal.MaxValue : Math.Max(0m, c.Source.Granted - Balance(c.Source)));
         }
@@ -113,8 +118,9 @@ internal sealed class Deduction(Working w, Catalog catalog, OverageBehavior beha
     private void DrawRollovers(IReadOnlyList<Candidate> candidates)
     {
         var pool = new List<(RolloverBucket R, decimal Balance, Candidate C)>();
-        foreach (var c in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var c = candidates[i];
             foreach (var r in w.RolloversOf(c.Source.Id))
             {
                 var bal = pending.Rollovers.TryGetValue(r.Id, out var p) ? p.Balance : r.Balance;
