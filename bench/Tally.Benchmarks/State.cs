@@ -52,7 +52,7 @@ internal static class State
     public static TrackCommand Track(Feature f, string eventId = "evt_bench") => new()
     {
         Features = [f],
-        EventName = f.Id,
+        LedgerName = f.Id,
         Value = 1,
         Behavior = OverageBehavior.Cap,
         Timestamp = Now,

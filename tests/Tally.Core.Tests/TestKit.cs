@@ -172,7 +172,7 @@ internal sealed class Scenario
         string? entityId = null) => new()
         {
             Features = [Feature(featureId)],
-            EventName = featureId,
+            LedgerName = featureId,
             EntityId = entityId,
             Value = value,
             Behavior = behavior,
@@ -183,7 +183,7 @@ internal sealed class Scenario
     public TrackCommand EventCommand(string eventName, decimal value = 1, OverageBehavior behavior = OverageBehavior.Cap) => new()
     {
         Features = Catalog.FeaturesForEvent(eventName),
-        EventName = eventName,
+        LedgerName = eventName,
         ByEventName = true,
         Value = value,
         Behavior = behavior,

@@ -15,6 +15,12 @@ public sealed record Customer
     /// <summary>A sandbox test clock: when set, this customer's "now".</summary>
     public DateTimeOffset? TestClock { get; init; }
 
+    /// <summary>
+    /// This customer's "now" when the server's clock reads <paramref name="serverNow"/>: its test clock when it has
+    /// one. Every time-dependent decision for the customer (resets, expiries, locks, default timestamps) uses it.
+    /// </summary>
+    public DateTimeOffset NowAt(DateTimeOffset serverNow) => TestClock ?? serverNow;
+
     /// <summary>Insertion order across the tenant, used for stable cursor pagination.</summary>
     public long Seq { get; init; }
 }

@@ -6,7 +6,10 @@ public sealed record TrackCommand
 {
     /// <summary>The features to charge: one for feature_id, every listing feature for event_name.</summary>
     public required IReadOnlyList<Feature> Features { get; init; }
-    public required string EventName { get; init; }
+    /// <summary>
+    /// The name the ledger records the usage under: the event name when tracking by event name, else the feature id.
+    /// </summary>
+    public required string LedgerName { get; init; }
     public bool ByEventName { get; init; }
     public string? EntityId { get; init; }
     public decimal Value { get; init; } = 1;
@@ -80,7 +83,7 @@ public static class Metering
             Kind = cmd.Kind,
             CustomerId = w.Customer.Id,
             EntityId = cmd.EntityId,
-            EventName = cmd.EventName,
+            EventName = cmd.LedgerName,
             Value = cmd.Value,
             PropertiesJson = cmd.PropertiesJson,
             Timestamp = cmd.Timestamp,

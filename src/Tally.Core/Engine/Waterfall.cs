@@ -31,9 +31,6 @@ public sealed record FeatureDeduction(
 /// </summary>
 public static class Waterfall
 {
-    // Below this, a leftover is rounding residue from dividing by a credit cost, not a real shortfall.
-    private const decimal Epsilon = 0.000000000000000001m;
-
     /// <summary>
     /// The sources that answer for <paramref name="featureId"/> on this subject, in deduction order:
     /// the feature's own sources and those of every credit system containing it.
@@ -140,182 +137,16 @@ public static class Waterfall
     internal static FeatureDeduction Plan(Working w, Catalog catalog, string featureId, IReadOnlyList<Candidate> candidates,
         decimal amount, OverageBehavior behavior, DateTimeOffset now, PendingBalances pending)
     {
-        // Per touched source: its balance before this feature and the units taken since, so that the written
-        // balance is exactly the starting balance minus the (merged) ledger delta.
-        var taken = new Dictionary<string, (decimal Start, decimal Units)>(StringComparer.Ordinal);
-        var rollovers = new Dictionary<string, (RolloverBucket Bucket, decimal Balance)>(StringComparer.Ordinal);
-        var deltas = new List<SourceDelta>();
-        decimal Start(BalanceSource s) => pending.Sources.TryGetValue(s.Id, out var p) ? p : s.Balance;
-        decimal Bal(BalanceSource s) => taken.TryGetValue(s.Id, out var t) ? t.Start - t.Units : Start(s);
-
-        var left = amount;
-
-        // What is left, in the unit of the last candidate drawn from. Dividing by a credit cost is inexact
-        // (1/3), so the next candidate with the same cost continues from this exact figure instead of left × cost.
-        decimal? restCost = null;
-        decimal rest = 0;
-
+        var deduction = new Deduction(w, catalog, behavior, now, pending, amount);
         if (amount > 0)
         {
-            if (candidates.Count > 0 && candidates[0].Source.Unlimited)
-            {
-                var u = candidates[0];
-                Take(u, amount * u.Cost, amount * u.Cost, null);
-            }
-            else
-            {
-                DrawRollovers();
-                foreach (var c in candidates)
-                {
-                    if (left <= 0) break;
-                    var avail = Math.Max(0m, Bal(c.Source));
-                    TakeUpTo(c, avail);
-                }
-                foreach (var c in candidates)
-                {
-                    if (left <= 0) break;
-                    if (!MayGoNegative(c)) continue;
-                    var floor = behavior is OverageBehavior.Overflow or OverageBehavior.Allow || c.Source.MaxPurchase is null
-                        ? (decimal?)null
-                        : -c.Source.MaxPurchase.Value;
-                    var room = floor is { } f ? Math.Max(0m, Bal(c.Source) - f) : decimal.MaxValue;
-                    TakeUpTo(c, room);
-                }
-            }
+            deduction.Draw(candidates);
         }
         else if (amount < 0)
         {
-            if (candidates.Count > 0 && candidates[0].Source.Unlimited)
-            {
-                var u = candidates[0];
-                Take(u, amount * u.Cost, amount * u.Cost, null);
-            }
-            else
-            {
-                // Pass 1 pays overage back first, pass 2 refills up to the granted amount.
-                foreach (var c in candidates)
-                {
-                    if (left >= 0) break;
-                    var debt = Math.Max(0m, -Bal(c.Source));
-                    GiveUpTo(c, debt);
-                }
-                foreach (var c in candidates)
-                {
-                    if (left >= 0) break;
-                    var room = behavior is OverageBehavior.Overflow or OverageBehavior.Allow
-                        ? decimal.MaxValue
-                        : Math.Max(0m, c.Source.Granted - Bal(c.Source));
-                    GiveUpTo(c, room);
-                }
-            }
+            deduction.Refund(candidates);
         }
-
-        if (Math.Abs(left) < Epsilon)
-        {
-            left = 0;
-        }
-        var d = new FeatureDeduction(featureId, amount, amount - left, left == 0, Merge(deltas));
-        if (IsRejected(d, behavior))
-        {
-            return d with { Applied = 0, Deltas = [] };
-        }
-
-        foreach (var (id, t) in taken)
-        {
-            pending.Sources[id] = t.Start - t.Units;
-        }
-        foreach (var (id, r) in rollovers)
-        {
-            pending.Rollovers[id] = r;
-        }
-        return d;
-
-        bool MayGoNegative(Candidate c) =>
-            behavior is OverageBehavior.Overflow or OverageBehavior.Allow
-            || c.Source.UsageAllowed
-            || (behavior != OverageBehavior.Reject && c.Source.Price is null && catalog.Feature(c.Source.FeatureId)?.IsContinuous == true);
-
-        decimal Want(Candidate c) => restCost == c.Cost ? rest : left * c.Cost;
-
-        void DrawRollovers()
-        {
-            var pool = new List<(RolloverBucket R, decimal Balance, Candidate C)>();
-            foreach (var c in candidates)
-            {
-                foreach (var r in w.RolloversOf(c.Source.Id))
-                {
-                    var bal = pending.Rollovers.TryGetValue(r.Id, out var p) ? p.Balance : r.Balance;
-                    if ((r with { Balance = bal }).IsLive(now)) pool.Add((r, bal, c));
-                }
-            }
-            pool.Sort((a, b) =>
-            {
-                var r = (a.R.ExpiresAt ?? DateTimeOffset.MaxValue).CompareTo(b.R.ExpiresAt ?? DateTimeOffset.MaxValue);
-                return r != 0 ? r : a.R.CreatedAt.CompareTo(b.R.CreatedAt);
-            });
-            foreach (var (r, bal, c) in pool)
-            {
-                if (left <= 0) break;
-                var want = Want(c);
-                var take = Math.Min(want, bal);
-                if (take <= 0) continue;
-                rollovers[r.Id] = (r, bal - take);
-                Consumed(c, want, take);
-                deltas.Add(Delta(c.Source, take, r.Id));
-            }
-        }
-
-        void TakeUpTo(Candidate c, decimal room)
-        {
-            var want = Want(c);
-            var take = Math.Min(want, room);
-            if (take <= 0) return;
-            Take(c, want, take, null);
-        }
-
-        void GiveUpTo(Candidate c, decimal room)
-        {
-            var want = Want(c);
-            var give = Math.Min(-want, room);
-            if (give <= 0) return;
-            Take(c, want, -give, null);
-        }
-
-        void Take(Candidate c, decimal want, decimal units, string? rolloverId)
-        {
-            var t = taken.TryGetValue(c.Source.Id, out var x) ? x : (Start: Start(c.Source), Units: 0m);
-            taken[c.Source.Id] = (t.Start, t.Units + units);
-            Consumed(c, want, units);
-            deltas.Add(Delta(c.Source, units, rolloverId));
-        }
-
-        // Credit units taken from a source of cost c.Cost out of the wanted amount in that unit.
-        void Consumed(Candidate c, decimal want, decimal units)
-        {
-            if (units == want)
-            {
-                left = 0;
-                restCost = null;
-                return;
-            }
-            restCost = c.Cost;
-            rest = want - units;
-            left = rest / c.Cost;
-        }
-    }
-
-    // Pass 1 and pass 2 may both touch a source; the ledger keeps one delta per source (and rollover).
-    private static List<SourceDelta> Merge(List<SourceDelta> deltas)
-    {
-        if (deltas.Count < 2) return deltas;
-        var merged = new List<SourceDelta>(deltas.Count);
-        foreach (var d in deltas)
-        {
-            var i = merged.FindIndex(m => m.SourceId == d.SourceId && m.RolloverId == d.RolloverId);
-            if (i < 0) merged.Add(d);
-            else merged[i] = merged[i] with { Value = merged[i].Value + d.Value };
-        }
-        return merged;
+        return deduction.Finish(featureId);
     }
 
     public static SourceDelta Delta(BalanceSource s, decimal value, string? rolloverId) => new()

@@ -30,7 +30,7 @@ public sealed partial class ResetSweeper(ITallyStore store, TimeProvider time, T
                     {
                         return new Decision<bool>(false);
                     }
-                    var now = state.Customer.TestClock ?? time.GetUtcNow();
+                    var now = state.Customer.NowAt(time.GetUtcNow());
                     var w = new Working(state);
                     Lifecycle.Settle(w, catalog, now, policy, ids);
                     var changes = w.ToChanges();

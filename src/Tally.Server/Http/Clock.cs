@@ -7,5 +7,5 @@ public sealed class Clock(TimeProvider time)
 {
     public DateTimeOffset Now => time.GetUtcNow();
 
-    public DateTimeOffset NowFor(Customer? customer) => customer?.TestClock ?? time.GetUtcNow();
+    public DateTimeOffset NowFor(Customer? customer) => customer is null ? time.GetUtcNow() : customer.NowAt(time.GetUtcNow());
 }

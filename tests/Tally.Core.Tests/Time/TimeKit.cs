@@ -45,7 +45,7 @@ internal static class At
 
 /// <summary>
 /// One customer moved through time. Every step is one unit of work the way the server runs it
-/// (<c>Units.Begin</c>): a fresh <see cref="Working"/>, <see cref="Lifecycle.Settle"/> at that step's "now", the
+/// (<c>UnitContext.Open</c>): a fresh <see cref="Working"/>, <see cref="Lifecycle.Settle"/> at that step's "now", the
 /// operation, then the changes committed to the state. Every committed ledger row is kept for replay checks.
 /// </summary>
 internal sealed class Timeline
@@ -102,7 +102,7 @@ internal sealed class Timeline
     public TrackCommand Command(string featureId, decimal value, DateTimeOffset now, OverageBehavior behavior = OverageBehavior.Cap) => new()
     {
         Features = [Catalog.Feature(featureId)!],
-        EventName = featureId,
+        LedgerName = featureId,
         Value = value,
         Behavior = behavior,
         Timestamp = now,

@@ -1,4 +1,6 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
+using Tally.Core.Engine;
 using Tally.Core.Storage;
 using Tally.Server.Http;
 
@@ -15,6 +17,9 @@ internal static class BatchTrack
 {
     public const int MaxItems = 1000;
 
+    /// <summary>One customer's items in request order, the features each charges, and the ids their events carry.</summary>
+    public sealed record Group(IReadOnlyList<TrackParams> Items, IReadOnlyList<IReadOnlyList<Feature>> Features, IReadOnlyList<string> EventIds);
+
     public static async Task<Reply> Handle(Call<List<TrackParams>> call)
     {
         var t = call.Tenant;
@@ -23,6 +28,7 @@ internal static class BatchTrack
         {
             return Errors.Invalid(t, $"body: must be an array of 1 to {MaxItems} track requests");
         }
+        // Every item is resolved against the catalog before any is applied, so one read serves the whole batch.
         var catalog = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
         var features = new IReadOnlyList<Feature>[items.Count];
         for (var i = 0; i < items.Count; i++)
@@ -31,7 +37,7 @@ internal static class BatchTrack
             {
                 return Errors.Invalid(t, $"[{i}]: must be an object");
             }
-            var (f, error) = Track.Validate(t, items[i], catalog, $"[{i}].");
+            var (f, error) = Track.CheckShape(t, items[i], $"[{i}].") is { } shapeError ? (null, shapeError) : Track.Resolve(t, items[i], catalog);
             if (error is not null)
             {
                 return error;
@@ -53,48 +59,52 @@ internal static class BatchTrack
         foreach (var g in groups)
         {
             var entities = g.Select(i => items[i].EntityId).OfType<string>().Distinct().ToList();
-            var check = await call.Store.MutateCustomerAsync(t, g.Key, (state, _) =>
-                Units.Fail(state is null ? Errors.CustomerNotFound(t, g.Key)
-                    : entities.FirstOrDefault(e => state.FindEntity(e) is null) is { } missing ? Errors.EntityNotFound(t, missing)
-                    : Reply.Success), null, call.Ct).ConfigureAwait(false);
-            if (!check.Result!.IsSuccess)
+            var check = await CustomerUnit.RunAsync(call, g.Key, entities, CheckSubject, null).ConfigureAwait(false);
+            if (!check.IsSuccess)
             {
-                return check.Result;
+                return check;
             }
         }
         foreach (var g in groups)
         {
-            var indexes = g.ToList();
-            var ids = indexes.Select(_ => call.Ids.NewId("evt_")).ToList();
+            var group = new Group(g.Select(i => items[i]).ToList(), g.Select(i => features[i]).ToList(),
+                g.Select(_ => call.Ids.NewId("evt_")).ToList());
             var idem = header.Length > 0
                 ? new IdempotencyRequest($"batch:{header}:{g.Key}", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(call.Body)))
                 : null;
-            var result = await call.Store.MutateCustomerAsync(t, g.Key, (state, cat) =>
-            {
-                if (state is null)
-                {
-                    return Units.Fail(Errors.CustomerNotFound(t, g.Key));
-                }
-                var now = call.Clock.NowFor(state.Customer);
-                var w = Units.Begin(call, state, cat, now);
-                for (var k = 0; k < indexes.Count; k++)
-                {
-                    var item = items[indexes[k]];
-                    if (item.Timestamp is { } ts && ts > now.ToUnixTimeMilliseconds())
-                    {
-                        continue;
-                    }
-                    // A reject-mode item that does not fit is skipped whole (the engine writes nothing for it).
-                    Track.Deduct(item, features[indexes[k]], w, cat, now, ids[k]);
-                }
-                return Units.Commit(w, Accepted);
-            }, idem, call.Ct).ConfigureAwait(false);
+            var result = await CustomerUnit.MutateAsync(call, g.Key, group, Decide, idem).ConfigureAwait(false);
             if (result.Outcome == StoreOutcome.KeyConflict)
             {
                 return Errors.DuplicateKey(t);
             }
         }
         return Accepted;
+    }
+
+    /// <summary>Whether the customer has every entity the batch names; changes nothing either way.</summary>
+    public static Decision<Reply> CheckSubject(Working w, Catalog cat, IReadOnlyList<string> entityIds, UnitContext u) =>
+        UnitContext.Fail(entityIds.FirstOrDefault(e => w.Entity(e) is null) is { } missing ? Errors.EntityNotFound(u.Tenant, missing) : Reply.Success);
+
+    /// <summary>The decision: applies one customer's items in order; an item reject-mode cannot cover is skipped whole.</summary>
+    public static Decision<Reply> Decide(CustomerState? state, Catalog cat, Group g, UnitContext u)
+    {
+        if (state is null)
+        {
+            return UnitContext.Fail(Errors.CustomerNotFound(u.Tenant, g.Items[0].CustomerId));
+        }
+        var w = u.Open(state, cat);
+        for (var k = 0; k < g.Items.Count; k++)
+        {
+            var item = g.Items[k];
+            if (item.Timestamp is { } ts && ts > u.Now.ToUnixTimeMilliseconds())
+            {
+                continue;
+            }
+            // The features were resolved before the unit: charge them as this unit's catalog has them.
+            var features = g.Features[k].Select(f => cat.Feature(f.Id) ?? f).ToList();
+            Track.Deduct(item, features, w, cat, u.Now, g.EventIds[k]);
+        }
+        return UnitContext.Commit(w, Accepted);
     }
 
     private static readonly Reply Accepted = Reply.Success with { Status = 202 };

@@ -13,84 +13,96 @@ namespace Tally.Server.Api.Balances;
 /// </summary>
 internal static class Check
 {
-    public static async Task<Reply> Handle(Call<CheckParams> call)
+    /// <summary>A check body that passed the checks needing no state, and the id its event would carry.</summary>
+    public readonly record struct Command(CheckParams Request, string EventId)
+    {
+        /// <summary>A lock always records (a reservation); otherwise only send_event does.</summary>
+        public bool SendEvent => Request.SendEvent == true || Request.Lock is { Enabled: true };
+    }
+
+    public static Task<Reply> Handle(Call<CheckParams> call)
     {
         var t = call.Tenant;
         var r = call.Request;
-        var catalog = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(r.CustomerId))
         {
-            return Errors.Invalid(t, "customer_id: must be a non-empty string");
+            return Task.FromResult(Errors.Invalid(t, "customer_id: must be a non-empty string"));
         }
         if (string.IsNullOrWhiteSpace(r.FeatureId))
         {
-            return Errors.Invalid(t, "feature_id: must be a non-empty string");
+            return Task.FromResult(Errors.Invalid(t, "feature_id: must be a non-empty string"));
         }
         if (Limits.Quantity(t, "required_balance", r.RequiredBalance) is { } tooLarge)
         {
-            return tooLarge;
+            return Task.FromResult(tooLarge);
         }
-        if (catalog.Feature(r.FeatureId) is not { } feature)
-        {
-            return Errors.FeatureNotFound(t, r.FeatureId);
-        }
-        if (r.Lock is { Enabled: true } l && await call.Store.FindLockOwnerAsync(t, l.LockId, call.Ct).ConfigureAwait(false) is not null)
+        return r.Lock is { Enabled: true } ? HandleLockedAsync(call) : Run(call);
+    }
+
+    private static async Task<Reply> HandleLockedAsync(Call<CheckParams> call)
+    {
+        var l = call.Request.Lock!;
+        if (await call.Store.FindLockOwnerAsync(call.Tenant, l.LockId, call.Ct).ConfigureAwait(false) is not null)
         {
             // The lock of a retried request exists because the original succeeded.
             return await call.EarlierAnswerAsync(call.Idempotency()).ConfigureAwait(false)
-                ?? Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
+                ?? Errors.Conflict(call.Tenant, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
         }
-        var sendEvent = r.SendEvent == true || r.Lock is { Enabled: true };
-        if (sendEvent && feature.Type == FeatureType.Boolean)
-        {
-            return Errors.BadRequest(t, $"send_event: not allowed on boolean feature {feature.Id}");
-        }
-        var eventId = call.Ids.NewId("evt_");
-        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId,
-            (state, cat) => Decide(call, state, cat, eventId, sendEvent),
-            sendEvent ? call.Idempotency() : null, call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+        return await Run(call).ConfigureAwait(false);
     }
 
-    private static Decision<Reply> Decide(Call<CheckParams> call, CustomerState? state, Catalog cat, string eventId, bool sendEvent)
+    // The catalog is read once, by the unit: the feature is resolved inside it.
+    private static Task<Reply> Run(Call<CheckParams> call)
     {
-        var t = call.Tenant;
-        var r = call.Request;
-        if (state is null)
-        {
-            return Units.Fail(Errors.CustomerNotFound(t, r.CustomerId));
-        }
+        var cmd = new Command(call.Request, call.Ids.NewId("evt_"));
+        return CustomerUnit.RunRawAsync(call, call.Request.CustomerId, cmd, Decide, cmd.SendEvent ? call.Idempotency() : null);
+    }
+
+    /// <summary>The decision: a check body (shape already checked) against the customer's state, at the customer's now.</summary>
+    public static Decision<Reply> Decide(CustomerState? state, Catalog cat, Command cmd, UnitContext u)
+    {
+        var t = u.Tenant;
+        var r = cmd.Request;
+        var sendEvent = cmd.SendEvent;
         if (cat.Feature(r.FeatureId) is not { } feature)
         {
-            return Units.Fail(Errors.FeatureNotFound(t, r.FeatureId));
+            return UnitContext.Fail(Errors.FeatureNotFound(t, r.FeatureId));
         }
-        var now = call.Clock.NowFor(state.Customer);
+        if (sendEvent && feature.Type == FeatureType.Boolean)
+        {
+            return UnitContext.Fail(Errors.BadRequest(t, $"send_event: not allowed on boolean feature {feature.Id}"));
+        }
+        if (state is null)
+        {
+            return UnitContext.Fail(Errors.CustomerNotFound(t, r.CustomerId));
+        }
+        var now = u.Now;
         var (lockRequest, lockError) = LockRequest.Parse(t, r.Lock, feature, false, now);
         if (lockError is not null)
         {
-            return Units.Fail(lockError);
+            return UnitContext.Fail(lockError);
         }
-        var w = Units.Begin(call, state, cat, now);
+        var w = u.Open(state, cat);
         if (r.EntityId is { } eid && w.Entity(eid) is null)
         {
-            return Units.Fail(Errors.EntityNotFound(t, eid));
+            return UnitContext.Fail(Errors.EntityNotFound(t, eid));
         }
         if (lockRequest is not null && w.Lock(lockRequest.LockId) is not null)
         {
-            return Units.Fail(Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {lockRequest.LockId} already exists"));
+            return UnitContext.Fail(Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {lockRequest.LockId} already exists"));
         }
         var required = r.RequiredBalance ?? 1m;
         var consume = sendEvent
             ? new TrackCommand
             {
                 Features = [feature],
-                EventName = feature.Id,
+                LedgerName = feature.Id,
                 EntityId = r.EntityId,
                 Value = required,
                 Behavior = OverageBehavior.Reject,
                 PropertiesJson = r.Properties is { ValueKind: System.Text.Json.JsonValueKind.Object } p ? p.GetRawText() : "{}",
                 Timestamp = now,
-                EventId = eventId,
+                EventId = cmd.EventId,
                 // A lock only reserves: its usage is recorded when the lock is confirmed.
                 Kind = lockRequest is null ? LedgerKind.Track : LedgerKind.Lock,
             }
@@ -117,6 +129,6 @@ internal static class Check
             Flag = outcome.Flag is { } f ? BalanceWire.ToFlag(f) : null,
         };
         var reply = Reply.Ok(response, TallyJsonContext.Default.CheckResponse);
-        return outcome.Consumed is { Status: TrackStatus.Applied } ? Units.Commit(w, reply) : Units.Answer(w, reply);
+        return outcome.Consumed is { Status: TrackStatus.Applied } ? UnitContext.Commit(w, reply) : UnitContext.Answer(w, reply);
     }
 }

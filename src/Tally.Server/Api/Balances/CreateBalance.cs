@@ -1,6 +1,7 @@
 using Tally.Contracts;
 using Tally.Core.Domain;
 using Tally.Core.Engine;
+using Tally.Core.Storage;
 using Tally.Server.Http;
 
 using Feature = Tally.Core.Domain.Feature;
@@ -24,34 +25,38 @@ internal static class CreateBalance
         {
             return error;
         }
-        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
+        return await CustomerUnit.RunAsync(call, r.CustomerId, new Command(r, command!), Decide, call.Idempotency()).ConfigureAwait(false);
+    }
+
+    /// <summary>The body and the grant it asks for (validated against the feature, not yet against the customer).</summary>
+    public readonly record struct Command(CreateBalanceParams Request, GrantCommand Grant);
+
+    /// <summary>The decision: the grant against the customer's state, at the customer's now.</summary>
+    public static Decision<Reply> Decide(Working w, Catalog cat, Command cmd, UnitContext u)
+    {
+        var (t, r, now, feature) = (u.Tenant, cmd.Request, u.Now, cmd.Grant.Feature);
+        if (Subject.MissingEntity(t, w, r.EntityId) is { } missing)
         {
-            if (Subject.Missing(t, state, r.CustomerId, r.EntityId) is { } missing)
-            {
-                return Units.Fail(missing);
-            }
-            var now = call.Clock.NowFor(state!.Customer);
-            if (r.ExpiresAt is { } exp && exp <= now.ToUnixTimeMilliseconds())
-            {
-                return Units.Fail(Errors.Invalid(t, "expires_at: must be in the future"));
-            }
-            if (r.NextResetAt is { } next && next <= now.ToUnixTimeMilliseconds())
-            {
-                return Units.Fail(Errors.Invalid(t, "next_reset_at: must be in the future"));
-            }
-            if (r.EntityId is { } eid && state.FindEntity(eid)!.FeatureId == feature.Id)
-            {
-                return Units.Fail(Errors.BadRequest(t, $"entity {eid} cannot receive a balance of its own type feature {feature.Id}"));
-            }
-            var w = Units.Begin(call, state, cat, now);
-            return BalanceOps.Create(w, command!, now, call.Ids) switch
-            {
-                GrantStatus.DuplicateBalanceId => Units.Fail(Errors.BadRequest(t, $"balance_id: a balance {r.BalanceId} already exists for this customer")),
-                GrantStatus.FlagAlreadyGranted => Units.Fail(Errors.BadRequest(t, $"feature {feature.Id} is already granted to this customer")),
-                _ => Units.Commit(w, Reply.Success),
-            };
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            return UnitContext.Fail(missing);
+        }
+        if (r.ExpiresAt is { } exp && exp <= now.ToUnixTimeMilliseconds())
+        {
+            return UnitContext.Fail(Errors.Invalid(t, "expires_at: must be in the future"));
+        }
+        if (r.NextResetAt is { } next && next <= now.ToUnixTimeMilliseconds())
+        {
+            return UnitContext.Fail(Errors.Invalid(t, "next_reset_at: must be in the future"));
+        }
+        if (r.EntityId is { } eid && w.Entity(eid)!.FeatureId == feature.Id)
+        {
+            return UnitContext.Fail(Errors.BadRequest(t, $"entity {eid} cannot receive a balance of its own type feature {feature.Id}"));
+        }
+        return BalanceOps.Create(w, cmd.Grant, now, u.Ids) switch
+        {
+            GrantStatus.DuplicateBalanceId => UnitContext.Fail(Errors.BadRequest(t, $"balance_id: a balance {r.BalanceId} already exists for this customer")),
+            GrantStatus.FlagAlreadyGranted => UnitContext.Fail(Errors.BadRequest(t, $"feature {feature.Id} is already granted to this customer")),
+            _ => UnitContext.Commit(w, Reply.Success),
+        };
     }
 
     private static (GrantCommand? Command, Reply? Error) Validate(TenantId t, CreateBalanceParams r, Feature feature)

@@ -1,5 +1,7 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
 using Tally.Core.Engine;
+using Tally.Core.Storage;
 using Tally.Server.Http;
 
 namespace Tally.Server.Api.Balances;
@@ -28,24 +30,28 @@ internal static class DeleteBalance
         {
             return Errors.FeatureNotFound(t, fid);
         }
-        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
+        var target = new BalanceTarget(r.FeatureId ?? "", r.EntityId, interval, r.BalanceId);
+        return await CustomerUnit.RunAsync(call, r.CustomerId, new Command(r, target), Decide, call.Idempotency()).ConfigureAwait(false);
+    }
+
+    /// <summary>The body and the sources it targets (by balance id, or by feature, entity and interval).</summary>
+    public readonly record struct Command(DeleteBalanceParams Request, BalanceTarget Target);
+
+    /// <summary>The decision: removes the targeted standalone grants from the customer's state.</summary>
+    public static Decision<Reply> Decide(Working w, Catalog cat, Command cmd, UnitContext u)
+    {
+        var (t, r) = (u.Tenant, cmd.Request);
+        if (Subject.MissingEntity(t, w, r.EntityId) is { } missing)
         {
-            if (Subject.Missing(t, state, r.CustomerId, r.EntityId) is { } missing)
-            {
-                return Units.Fail(missing);
-            }
-            var now = call.Clock.NowFor(state!.Customer);
-            var w = Units.Begin(call, state, cat, now);
-            var target = new BalanceTarget(r.FeatureId ?? "", r.EntityId, interval, r.BalanceId);
-            return BalanceOps.Delete(w, cat, target, r.RecalculateBalances == true, now, call.Ids) switch
-            {
-                DeleteBalanceStatus.NotFound => Units.Fail(Reply.Error(404, ErrorCodes.InvalidRequest,
-                    $"No balance found for {(r.BalanceId is { } b ? "balance_id " + b : "feature " + r.FeatureId)}", t)),
-                DeleteBalanceStatus.PlanBalance => Units.Fail(Errors.BadRequest(t,
-                    "this balance comes from an attached plan and cannot be deleted; only standalone balances can")),
-                _ => Units.Commit(w, Reply.Success),
-            };
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            return UnitContext.Fail(missing);
+        }
+        return BalanceOps.Delete(w, cat, cmd.Target, r.RecalculateBalances == true, u.Now, u.Ids) switch
+        {
+            DeleteBalanceStatus.NotFound => UnitContext.Fail(Reply.Error(404, ErrorCodes.InvalidRequest,
+                $"No balance found for {(r.BalanceId is { } b ? "balance_id " + b : "feature " + r.FeatureId)}", t)),
+            DeleteBalanceStatus.PlanBalance => UnitContext.Fail(Errors.BadRequest(t,
+                "this balance comes from an attached plan and cannot be deleted; only standalone balances can")),
+            _ => UnitContext.Commit(w, Reply.Success),
+        };
     }
 }

@@ -1,6 +1,7 @@
 using Tally.Contracts;
 using Tally.Core.Domain;
 using Tally.Core.Engine;
+using Tally.Core.Storage;
 using Tally.Server.Http;
 
 namespace Tally.Server.Api.Balances;
@@ -31,33 +32,42 @@ internal static class FinalizeLock
         {
             return Errors.Invalid(t, "properties: must be an object");
         }
-        var notFound = Errors.BadRequest(t, $"Lock not found for ID: {r.LockId}");
         if (await call.Store.FindLockOwnerAsync(t, r.LockId, call.Ct).ConfigureAwait(false) is not { } customerId)
         {
-            return notFound;
+            return NotFound(t, r.LockId);
         }
-        var eventId = call.Ids.NewId("evt_");
-        var result = await call.Store.MutateCustomerAsync(t, customerId, (state, cat) =>
-        {
-            if (state is null)
-            {
-                return Units.Fail(notFound);
-            }
-            var now = call.Clock.NowFor(state.Customer);
-            var w = Units.Begin(call, state, cat, now);
-            if (w.Lock(r.LockId) is not { } held)
-            {
-                // Settling may just have released an expired lock: that is an answer too.
-                return state.FindLock(r.LockId) is null ? Units.Fail(notFound) : Units.Answer(w, AlreadyFinalized(t, r.LockId));
-            }
-            var status = r.Action == "release"
-                ? Locks.Release(w, cat, held, now, call.Ids)
-                : Locks.Confirm(w, cat, held, r.OverrideValue, now, call.Ids, eventId,
-                    r.Properties is { ValueKind: System.Text.Json.JsonValueKind.Object } props ? props.GetRawText() : "{}");
-            return status == FinalizeStatus.NotPending ? Units.Answer(w, AlreadyFinalized(t, r.LockId)) : Units.Commit(w, Reply.Success);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+        var cmd = new Command(r, call.Ids.NewId("evt_"));
+        return await CustomerUnit.RunRawAsync(call, customerId, cmd, Decide, call.Idempotency()).ConfigureAwait(false);
     }
+
+    /// <summary>The body (already checked) and the id a confirm's usage event carries.</summary>
+    public readonly record struct Command(FinalizeLockParams Request, string EventId);
+
+    /// <summary>
+    /// The decision: confirms or releases the lock in the state of the customer that holds it (null when that
+    /// customer was deleted since the lookup).
+    /// </summary>
+    public static Decision<Reply> Decide(CustomerState? state, Catalog cat, Command cmd, UnitContext u)
+    {
+        var (t, r, now) = (u.Tenant, cmd.Request, u.Now);
+        if (state is null)
+        {
+            return UnitContext.Fail(NotFound(t, r.LockId));
+        }
+        var w = u.Open(state, cat);
+        if (w.Lock(r.LockId) is not { } held)
+        {
+            // Settling may just have released an expired lock: that is an answer too.
+            return state.FindLock(r.LockId) is null ? UnitContext.Fail(NotFound(t, r.LockId)) : UnitContext.Answer(w, AlreadyFinalized(t, r.LockId));
+        }
+        var status = r.Action == "release"
+            ? Locks.Release(w, cat, held, now, u.Ids)
+            : Locks.Confirm(w, cat, held, r.OverrideValue, now, u.Ids, cmd.EventId,
+                r.Properties is { ValueKind: System.Text.Json.JsonValueKind.Object } props ? props.GetRawText() : "{}");
+        return status == FinalizeStatus.NotPending ? UnitContext.Answer(w, AlreadyFinalized(t, r.LockId)) : UnitContext.Commit(w, Reply.Success);
+    }
+
+    private static Reply NotFound(TenantId t, string lockId) => Errors.BadRequest(t, $"Lock not found for ID: {lockId}");
 
     private static Reply AlreadyFinalized(TenantId t, string lockId) =>
         Reply.Error(409, "lock_already_finalized", $"Lock {lockId} was already confirmed, released or expired", t);

@@ -12,60 +12,76 @@ namespace Tally.Server.Api.Balances;
 /// <summary>balances.track: deduct usage (or refund it) and record the event, atomically with its idempotency record.</summary>
 internal static class Track
 {
-    public static async Task<Reply> Handle(Call<TrackParams> call)
+    /// <summary>A track body that passed the checks needing no state, and the id its event will carry.</summary>
+    public readonly record struct Command(TrackParams Request, string EventId);
+
+    public static Task<Reply> Handle(Call<TrackParams> call)
     {
-        var t = call.Tenant;
-        var catalog = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
-        var (features, error) = Validate(t, call.Request, catalog);
-        if (error is not null)
-        {
-            return error;
-        }
         var r = call.Request;
-        if (r.Lock is { Enabled: true } l && await call.Store.FindLockOwnerAsync(t, l.LockId, call.Ct).ConfigureAwait(false) is not null)
+        if (CheckShape(call.Tenant, r) is { } error)
+        {
+            return Task.FromResult(error);
+        }
+        return r.Lock is { Enabled: true } ? HandleLockedAsync(call) : Run(call);
+    }
+
+    private static async Task<Reply> HandleLockedAsync(Call<TrackParams> call)
+    {
+        var r = call.Request;
+        if (await call.Store.FindLockOwnerAsync(call.Tenant, r.Lock!.LockId, call.Ct).ConfigureAwait(false) is not null)
         {
             // The lock of a retried request exists because the original succeeded.
             return await call.EarlierAnswerAsync(call.Idempotency(r.IdempotencyKey, r.CustomerId)).ConfigureAwait(false)
-                ?? Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {l.LockId} already exists");
+                ?? Errors.Conflict(call.Tenant, ErrorCodes.LockAlreadyExists, $"Lock {r.Lock.LockId} already exists");
         }
-        var eventId = call.Ids.NewId("evt_");
-        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId,
-            (state, cat) => Decide(call, features!, state, cat, eventId),
-            call.Idempotency(r.IdempotencyKey, r.CustomerId), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+        return await Run(call).ConfigureAwait(false);
     }
 
-    /// <summary>Checks a track body; returns the features it charges, or the 4xx that names what is wrong.</summary>
-    public static (IReadOnlyList<Feature>? Features, Reply? Error) Validate(TenantId t, TrackParams r, Catalog catalog, string prefix = "")
+    // The catalog is read once, by the unit: the features are resolved inside it.
+    private static Task<Reply> Run(Call<TrackParams> call)
+    {
+        var r = call.Request;
+        return CustomerUnit.RunRawAsync(call, r.CustomerId, new Command(r, call.Ids.NewId("evt_")), Decide,
+            call.Idempotency(r.IdempotencyKey, r.CustomerId));
+    }
+
+    /// <summary>Checks what a track body says on its own; the 4xx that names what is wrong, or null.</summary>
+    public static Reply? CheckShape(TenantId t, TrackParams r, string prefix = "")
     {
         if (string.IsNullOrWhiteSpace(r.CustomerId))
         {
-            return (null, Errors.Invalid(t, $"{prefix}customer_id: must be a non-empty string"));
+            return Errors.Invalid(t, $"{prefix}customer_id: must be a non-empty string");
         }
         if ((r.FeatureId is null) == (r.EventName is null))
         {
-            return (null, Errors.Invalid(t, $"{prefix}feature_id, event_name: exactly one of them must be provided"));
+            return Errors.Invalid(t, $"{prefix}feature_id, event_name: exactly one of them must be provided");
         }
         if (r.EventName is { Length: 0 } || r.FeatureId is { Length: 0 })
         {
-            return (null, Errors.Invalid(t, $"{prefix}{(r.FeatureId is null ? "event_name" : "feature_id")}: must not be empty"));
+            return Errors.Invalid(t, $"{prefix}{(r.FeatureId is null ? "event_name" : "feature_id")}: must not be empty");
         }
         if (ParseBehavior(r.OverageBehavior) is null)
         {
-            return (null, Errors.Invalid(t, $"{prefix}overage_behavior: must be one of cap, reject, overflow"));
+            return Errors.Invalid(t, $"{prefix}overage_behavior: must be one of cap, reject, overflow");
         }
         if (Limits.Quantity(t, $"{prefix}value", r.Value) is { } tooLarge)
         {
-            return (null, tooLarge);
+            return tooLarge;
         }
         if (r.Timestamp is <= 0)
         {
-            return (null, Errors.Invalid(t, $"{prefix}timestamp: must be a positive number of milliseconds"));
+            return Errors.Invalid(t, $"{prefix}timestamp: must be a positive number of milliseconds");
         }
         if (r.Properties is { } p && p.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Null))
         {
-            return (null, Errors.Invalid(t, $"{prefix}properties: must be an object"));
+            return Errors.Invalid(t, $"{prefix}properties: must be an object");
         }
+        return null;
+    }
+
+    /// <summary>The features a track charges (one for feature_id, every listing feature for event_name), or its 404.</summary>
+    public static (IReadOnlyList<Feature>? Features, Reply? Error) Resolve(TenantId t, TrackParams r, Catalog catalog)
+    {
         if (r.FeatureId is { } fid)
         {
             return catalog.Feature(fid) is { } f ? ([f], null) : (null, Errors.FeatureNotFound(t, fid));
@@ -84,41 +100,45 @@ internal static class Track
         _ => null,
     };
 
-    public static Decision<Reply> Decide(Call<TrackParams> call, IReadOnlyList<Feature> features, CustomerState? state, Catalog cat,
-        string eventId)
+    /// <summary>The decision: a track body (shape already checked) against the customer's state, at the customer's now.</summary>
+    public static Decision<Reply> Decide(CustomerState? state, Catalog cat, Command cmd, UnitContext u)
     {
-        var t = call.Tenant;
-        var r = call.Request;
+        var t = u.Tenant;
+        var r = cmd.Request;
+        var (features, featureError) = Resolve(t, r, cat);
+        if (featureError is not null)
+        {
+            return UnitContext.Fail(featureError);
+        }
         if (state is null)
         {
-            return Units.Fail(Errors.CustomerNotFound(t, r.CustomerId));
+            return UnitContext.Fail(Errors.CustomerNotFound(t, r.CustomerId));
         }
-        var now = call.Clock.NowFor(state.Customer);
-        if (r.Timestamp is { } ts && ts > BalanceWire.Ms(now))
+        if (r.Timestamp is { } ts && ts > BalanceWire.Ms(u.Now))
         {
-            return Units.Fail(Errors.Invalid(t, "timestamp: cannot be in the future"));
+            return UnitContext.Fail(Errors.Invalid(t, "timestamp: cannot be in the future"));
         }
-        var (lockRequest, lockError) = LockRequest.Parse(t, r.Lock, features[0], r.EventName is not null, now);
+        var (lockRequest, lockError) = LockRequest.Parse(t, r.Lock, features![0], r.EventName is not null, u.Now);
         if (lockError is not null)
         {
-            return Units.Fail(lockError);
+            return UnitContext.Fail(lockError);
         }
-        var w = Units.Begin(call, state, cat, now);
+        var w = u.Open(state, cat);
         if (r.EntityId is { } eid && w.Entity(eid) is null)
         {
-            return Units.Fail(Errors.EntityNotFound(t, eid));
+            return UnitContext.Fail(Errors.EntityNotFound(t, eid));
         }
         if (lockRequest is not null && w.Lock(lockRequest.LockId) is not null)
         {
-            return Units.Fail(Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {lockRequest.LockId} already exists"));
+            return UnitContext.Fail(Errors.Conflict(t, ErrorCodes.LockAlreadyExists, $"Lock {lockRequest.LockId} already exists"));
         }
-        var (reply, applied) = Apply(t, r, features, w, cat, now, eventId, lockRequest);
-        return applied ? Units.Commit(w, reply) : Units.Fail(reply);
+        var (reply, applied) = Apply(t, r, features, w, cat, u.Now, cmd.EventId, lockRequest);
+        return applied ? UnitContext.Commit(w, reply) : UnitContext.Fail(reply);
     }
 
     /// <summary>Runs one track on a working state and builds its wire answer.</summary>
-    public static (Reply Reply, bool Applied) Apply(TenantId t, TrackParams r, IReadOnlyList<Feature> features, Working w, Catalog cat,
-        DateTimeOffset now, string eventId, LockRequest? lockRequest = null)
+    private static (Reply Reply, bool Applied) Apply(TenantId t, TrackParams r, IReadOnlyList<Feature> features, Working w, Catalog cat,
+        DateTimeOffset now, string eventId, LockRequest? lockRequest)
     {
         var (cmd, outcome) = Deduct(r, features, w, cat, now, eventId);
         if (outcome.Status == TrackStatus.InsufficientBalance)
@@ -148,16 +168,17 @@ internal static class Track
     }
 
     /// <summary>
-    /// The deduction alone (batch_track needs no per-item answer). A rejected track leaves the working state as it
-    /// was: the engine decides every feature before it writes any.
+    /// The deduction alone (batch_track needs no per-item answer), charging <paramref name="features"/> as resolved
+    /// from <paramref name="cat"/>. A rejected track leaves the working state as it was: the engine decides every
+    /// feature before it writes any.
     /// </summary>
     public static (TrackCommand Command, TrackOutcome Outcome) Deduct(TrackParams r, IReadOnlyList<Feature> features, Working w, Catalog cat,
         DateTimeOffset now, string eventId)
     {
         var cmd = new TrackCommand
         {
-            Features = features.Select(f => cat.Feature(f.Id) ?? f).ToList(),
-            EventName = r.FeatureId ?? r.EventName!,
+            Features = features,
+            LedgerName = r.FeatureId ?? r.EventName!,
             ByEventName = r.EventName is not null,
             EntityId = r.EntityId,
             Value = r.Value ?? 1m,

@@ -1,5 +1,7 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
 using Tally.Core.Engine;
+using Tally.Core.Storage;
 using Tally.Server.Http;
 
 namespace Tally.Server.Api.Balances;
@@ -50,40 +52,44 @@ internal static class UpdateBalance
         {
             return Errors.FeatureNotFound(t, r.FeatureId);
         }
-        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
+        var target = new BalanceTarget(feature.Id, r.EntityId, interval, r.BalanceId);
+        return await CustomerUnit.RunAsync(call, r.CustomerId, new Command(r, target), Decide, call.Idempotency()).ConfigureAwait(false);
+    }
+
+    /// <summary>The body and the sources it targets (feature, entity, interval, balance id).</summary>
+    public readonly record struct Command(UpdateBalanceParams Request, BalanceTarget Target);
+
+    /// <summary>The decision: the update against the customer's state, at the customer's now.</summary>
+    public static Decision<Reply> Decide(Working w, Catalog cat, Command cmd, UnitContext u)
+    {
+        var (t, r, now) = (u.Tenant, cmd.Request, u.Now);
+        if (Subject.MissingEntity(t, w, r.EntityId) is { } missing)
         {
-            if (Subject.Missing(t, state, r.CustomerId, r.EntityId) is { } missing)
-            {
-                return Units.Fail(missing);
-            }
-            var now = call.Clock.NowFor(state!.Customer);
-            if (r.ExpiresAt is { } exp && exp <= now.ToUnixTimeMilliseconds())
-            {
-                return Units.Fail(Errors.Invalid(t, "expires_at: must be in the future"));
-            }
-            if (r.NextResetAt is { } next && next <= now.ToUnixTimeMilliseconds())
-            {
-                return Units.Fail(Errors.Invalid(t, "next_reset_at: must be in the future"));
-            }
-            var w = Units.Begin(call, state, cat, now);
-            var update = new BalanceUpdate
-            {
-                Remaining = r.Remaining,
-                AddToBalance = r.AddToBalance,
-                Usage = r.Usage,
-                IncludedGrant = r.IncludedGrant,
-                NextResetAt = r.NextResetAt is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(n) : null,
-                ExpiresAt = r.ExpiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
-            };
-            var target = new BalanceTarget(feature.Id, r.EntityId, interval, r.BalanceId);
-            return BalanceOps.Update(w, cat, target, update, now, call.Ids) switch
-            {
-                UpdateStatus.NoBalanceForIncludedGrant => Units.Fail(Reply.Error(404, ErrorCodes.InvalidRequest,
-                    $"No balances to update for feature {feature.Id}", t)),
-                UpdateStatus.NothingToUpdate => Units.Answer(w, Reply.Success),
-                _ => Units.Commit(w, Reply.Success),
-            };
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            return UnitContext.Fail(missing);
+        }
+        if (r.ExpiresAt is { } exp && exp <= now.ToUnixTimeMilliseconds())
+        {
+            return UnitContext.Fail(Errors.Invalid(t, "expires_at: must be in the future"));
+        }
+        if (r.NextResetAt is { } next && next <= now.ToUnixTimeMilliseconds())
+        {
+            return UnitContext.Fail(Errors.Invalid(t, "next_reset_at: must be in the future"));
+        }
+        var update = new BalanceUpdate
+        {
+            Remaining = r.Remaining,
+            AddToBalance = r.AddToBalance,
+            Usage = r.Usage,
+            IncludedGrant = r.IncludedGrant,
+            NextResetAt = r.NextResetAt is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(n) : null,
+            ExpiresAt = r.ExpiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
+        };
+        return BalanceOps.Update(w, cat, cmd.Target, update, now, u.Ids) switch
+        {
+            UpdateStatus.NoBalanceForIncludedGrant => UnitContext.Fail(Reply.Error(404, ErrorCodes.InvalidRequest,
+                $"No balances to update for feature {cmd.Target.FeatureId}", t)),
+            UpdateStatus.NothingToUpdate => UnitContext.Answer(w, Reply.Success),
+            _ => UnitContext.Commit(w, Reply.Success),
+        };
     }
 }

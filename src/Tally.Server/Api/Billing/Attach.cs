@@ -1,7 +1,10 @@
 using Tally.Contracts;
 using Tally.Core.Domain;
 using Tally.Core.Engine;
+using Tally.Core.Storage;
 using Tally.Server.Http;
+
+using Plan = Tally.Core.Domain.Plan;
 
 namespace Tally.Server.Api.Billing;
 
@@ -51,24 +54,28 @@ internal static class Attach
                 return Errors.Invalid(t, $"feature_quantities: a quantity for prepaid feature {item.FeatureId} is required");
             }
         }
-        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
+        return await CustomerUnit.RunAsync(call, r.CustomerId, new Command(r, plan, quantities), Decide, call.Idempotency()).ConfigureAwait(false);
+    }
+
+    /// <summary>The body, the plan version it attaches, and the quantity of each prepaid item.</summary>
+    public sealed record Command(AttachParams Request, Plan Plan, IReadOnlyDictionary<string, decimal> Quantities);
+
+    /// <summary>The decision: attaches the plan to the customer (or its entity) at the customer's now.</summary>
+    public static Decision<Reply> Decide(Working w, Catalog cat, Command cmd, UnitContext u)
+    {
+        var (t, r, plan) = (u.Tenant, cmd.Request, cmd.Plan);
+        if (Balances.Subject.MissingEntity(t, w, r.EntityId) is { } missing)
         {
-            if (Balances.Subject.Missing(t, state, r.CustomerId, r.EntityId) is { } missing)
-            {
-                return Units.Fail(missing);
-            }
-            var now = call.Clock.NowFor(state!.Customer);
-            var w = Units.Begin(call, state, cat, now);
-            var outcome = Grants.Attach(w, cat, plan, r.EntityId, quantities, now, call.Ids);
-            if (outcome.Status == AttachStatus.AlreadyAttached)
-            {
-                return Units.Fail(Errors.Conflict(t, ErrorCodes.PlanAlreadyAttached,
-                    $"Plan {plan.Id} is already attached to {(r.EntityId is null ? "customer " + r.CustomerId : "entity " + r.EntityId)}"));
-            }
-            var reply = Reply.Ok(new AttachResponse { CustomerId = r.CustomerId, EntityId = r.EntityId, PaymentUrl = null },
-                TallyJsonContext.Default.AttachResponse);
-            return Units.Commit(w, reply);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            return UnitContext.Fail(missing);
+        }
+        var outcome = Grants.Attach(w, cat, plan, r.EntityId, cmd.Quantities, u.Now, u.Ids);
+        if (outcome.Status == AttachStatus.AlreadyAttached)
+        {
+            return UnitContext.Fail(Errors.Conflict(t, ErrorCodes.PlanAlreadyAttached,
+                $"Plan {plan.Id} is already attached to {(r.EntityId is null ? "customer " + r.CustomerId : "entity " + r.EntityId)}"));
+        }
+        var reply = Reply.Ok(new AttachResponse { CustomerId = r.CustomerId, EntityId = r.EntityId, PaymentUrl = null },
+            TallyJsonContext.Default.AttachResponse);
+        return UnitContext.Commit(w, reply);
     }
 }

@@ -1,5 +1,7 @@
 using Tally.Contracts;
 using Tally.Core.Domain;
+using Tally.Core.Engine;
+using Tally.Core.Storage;
 using Tally.Server.Http;
 using Tally.Server.Mapping;
 
@@ -25,30 +27,37 @@ internal static class AdvanceTestClock
         }
         // Whole seconds, as Autumn does.
         var target = DateTimeOffset.FromUnixTimeMilliseconds(r.FrozenTime - ((r.FrozenTime % 1000) + 1000) % 1000);
-        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
+        return await CustomerUnit.RunRawAsync(call, r.CustomerId, new Command(r.CustomerId, target), Decide, call.Idempotency())
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>The customer and the whole second its clock moves to.</summary>
+    public readonly record struct Command(string CustomerId, DateTimeOffset Target);
+
+    /// <summary>
+    /// The decision: moves the customer's clock to the target and settles what falls due up to it. The state is
+    /// taken as loaded, not settled at the old now first: everything due by the target is settled in one pass.
+    /// </summary>
+    public static Decision<Reply> Decide(CustomerState? state, Catalog cat, Command cmd, UnitContext u)
+    {
+        var t = u.Tenant;
+        if (state is null)
         {
-            if (state is null)
-            {
-                return Units.Fail(Errors.CustomerNotFound(t, r.CustomerId));
-            }
-            var current = call.Clock.NowFor(state.Customer);
-            if (target <= current)
-            {
-                return Units.Fail(Errors.Invalid(t,
-                    $"frozen_time: must be later than the customer's current time {BalanceWire.Ms(current)}"));
-            }
-            var moved = state.Customer with { TestClock = target };
-            var w = new Core.Engine.Working(state);
-            w.SetCustomer(moved);
-            Core.Engine.Lifecycle.Settle(w, cat, target, call.Policy, call.Ids);
-            var reply = Reply.Ok(new AdvanceTestClockResponse
-            {
-                CustomerId = r.CustomerId,
-                FrozenTime = BalanceWire.Ms(target),
-                Status = "ready",
-            }, TallyJsonContext.Default.AdvanceTestClockResponse);
-            return Units.Commit(w, reply);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            return UnitContext.Fail(Errors.CustomerNotFound(t, cmd.CustomerId));
+        }
+        if (cmd.Target <= u.Now)
+        {
+            return UnitContext.Fail(Errors.Invalid(t, $"frozen_time: must be later than the customer's current time {BalanceWire.Ms(u.Now)}"));
+        }
+        var w = new Working(state);
+        w.SetCustomer(state.Customer with { TestClock = cmd.Target });
+        Lifecycle.Settle(w, cat, cmd.Target, u.Policy, u.Ids);
+        var reply = Reply.Ok(new AdvanceTestClockResponse
+        {
+            CustomerId = cmd.CustomerId,
+            FrozenTime = BalanceWire.Ms(cmd.Target),
+            Status = "ready",
+        }, TallyJsonContext.Default.AdvanceTestClockResponse);
+        return UnitContext.Commit(w, reply);
     }
 }

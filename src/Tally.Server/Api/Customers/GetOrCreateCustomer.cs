@@ -36,36 +36,38 @@ internal static class GetOrCreateCustomer
         {
             return Errors.PlanNotFound(t, pid);
         }
-        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
-        {
-            if (state is not null)
-            {
-                var c = state.Customer;
-                var now = call.Clock.NowFor(c);
-                var w = Units.Begin(call, state, cat, now);
-                var filled = c with
-                {
-                    Name = string.IsNullOrEmpty(c.Name) ? r.Name ?? c.Name : c.Name,
-                    Email = string.IsNullOrEmpty(c.Email) ? r.Email ?? c.Email : c.Email,
-                    SendEmailReceipts = r.SendEmailReceipts ?? c.SendEmailReceipts,
-                };
-                if (filled != c)
-                {
-                    w.SetCustomer(filled);
-                    var changed = Reply.Ok(CustomerWire.ToWire(w, cat, t, now, CustomerRules.WantsEntities(r.Expand)), TallyJsonContext.Default.Customer);
-                    return Units.Commit(w, changed);
-                }
-                var reply = Reply.Ok(CustomerWire.ToWire(w, cat, t, now, CustomerRules.WantsEntities(r.Expand)), TallyJsonContext.Default.Customer);
-                return new Decision<Reply>(reply, w.ToChanges(), reply.Body);
-            }
-            return Create(call, t, r, cat);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+        return await CustomerUnit.RunRawAsync(call, r.CustomerId, r, Decide, call.Idempotency()).ConfigureAwait(false);
     }
 
-    private static Decision<Reply> Create(Call<GetOrCreateCustomerParams> call, TenantId t, GetOrCreateCustomerParams r, Catalog cat)
+    /// <summary>
+    /// The decision: an existing customer (settled at its now) with its empty name/email filled in, or a new one
+    /// with its auto-enabled plans. Both answers are kept for replay.
+    /// </summary>
+    public static Decision<Reply> Decide(CustomerState? state, Catalog cat, GetOrCreateCustomerParams r, UnitContext u)
     {
-        var now = call.Clock.Now;
+        if (state is null)
+        {
+            return Create(cat, r, u);
+        }
+        var c = state.Customer;
+        var w = u.Open(state, cat);
+        var filled = c with
+        {
+            Name = string.IsNullOrEmpty(c.Name) ? r.Name ?? c.Name : c.Name,
+            Email = string.IsNullOrEmpty(c.Email) ? r.Email ?? c.Email : c.Email,
+            SendEmailReceipts = r.SendEmailReceipts ?? c.SendEmailReceipts,
+        };
+        if (filled != c)
+        {
+            w.SetCustomer(filled);
+        }
+        var reply = Reply.Ok(CustomerWire.ToWire(w, cat, u.Tenant, u.Now, CustomerRules.WantsEntities(r.Expand)), TallyJsonContext.Default.Customer);
+        return UnitContext.Commit(w, reply);
+    }
+
+    private static Decision<Reply> Create(Catalog cat, GetOrCreateCustomerParams r, UnitContext u)
+    {
+        var now = u.Now;
         var customer = new Customer
         {
             Id = r.CustomerId!,
@@ -84,9 +86,9 @@ internal static class GetOrCreateCustomer
             : cat.LatestPlans.Where(p => p.AutoEnable && !p.Archived).OrderBy(p => p.CreatedAt).ThenBy(p => p.Id, StringComparer.Ordinal).ToList();
         foreach (var plan in plans)
         {
-            Grants.Attach(w, cat, plan, null, new Dictionary<string, decimal>(), now, call.Ids);
+            Grants.Attach(w, cat, plan, null, new Dictionary<string, decimal>(), now, u.Ids);
         }
-        var reply = Reply.Ok(CustomerWire.ToWire(w, cat, t, now, CustomerRules.WantsEntities(r.Expand)), TallyJsonContext.Default.Customer);
-        return Units.Commit(w, reply);
+        var reply = Reply.Ok(CustomerWire.ToWire(w, cat, u.Tenant, now, CustomerRules.WantsEntities(r.Expand)), TallyJsonContext.Default.Customer);
+        return UnitContext.Commit(w, reply);
     }
 }

@@ -1,4 +1,6 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
+using Tally.Core.Engine;
 using Tally.Core.Storage;
 using Tally.Server.Http;
 using Tally.Server.Mapping;
@@ -41,54 +43,30 @@ internal static class UpdateCustomer
             }
             id = newId;
         }
-        var result = await call.Store.MutateCustomerAsync(t, id, (state, cat) =>
-        {
-            if (state is null)
-            {
-                return Units.Fail(Errors.CustomerNotFound(t, id));
-            }
-            var c = state.Customer;
-            var updated = c with
-            {
-                Id = id,
-                Name = r.NameSpecified ? r.Name : c.Name,
-                Email = r.EmailSpecified ? r.Email : c.Email,
-                Fingerprint = r.FingerprintSpecified ? r.Fingerprint : c.Fingerprint,
-                StripeId = r.StripeIdSpecified ? r.StripeId : c.StripeId,
-                MetadataJson = r.MetadataSpecified ? Json.Raw(r.Metadata) ?? "{}" : c.MetadataJson,
-                BillingControlsJson = Json.Raw(r.BillingControls) ?? c.BillingControlsJson,
-                SendEmailReceipts = r.SendEmailReceipts ?? c.SendEmailReceipts,
-            };
-            var now = call.Clock.NowFor(updated);
-            var w = Units.Begin(call, state, cat, now);
-            w.SetCustomer(updated);
-            var reply = Reply.Ok(CustomerWire.ToWire(w, cat, t, now, false), TallyJsonContext.Default.Customer);
-            return Units.Commit(w, reply);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+        return await CustomerUnit.RunAsync(call, id, new Command(r, id), Decide, call.Idempotency()).ConfigureAwait(false);
     }
-}
 
-internal static class DeleteCustomer
-{
-    public static async Task<Reply> Handle(Call<DeleteCustomerParams> call)
+    /// <summary>The body and the id the customer has now (after a rename).</summary>
+    public readonly record struct Command(UpdateCustomerParams Request, string CustomerId);
+
+    /// <summary>The decision: the profile fields the body specifies replace the customer's.</summary>
+    public static Decision<Reply> Decide(Working w, Catalog cat, Command cmd, UnitContext u)
     {
-        var t = call.Tenant;
-        var id = call.Request.CustomerId;
-        if (string.IsNullOrEmpty(id))
+        var r = cmd.Request;
+        var c = w.Base.Customer;
+        var updated = c with
         {
-            return Errors.Invalid(t, "customer_id: must be a non-empty string");
-        }
-        var result = await call.Store.MutateCustomerAsync(t, id, (state, _) =>
-        {
-            if (state is null)
-            {
-                return Units.Fail(Errors.CustomerNotFound(t, id));
-            }
-            var w = new Core.Engine.Working(state);
-            w.DeleteCustomer();
-            return Units.Commit(w, Reply.Success);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            Id = cmd.CustomerId,
+            Name = r.NameSpecified ? r.Name : c.Name,
+            Email = r.EmailSpecified ? r.Email : c.Email,
+            Fingerprint = r.FingerprintSpecified ? r.Fingerprint : c.Fingerprint,
+            StripeId = r.StripeIdSpecified ? r.StripeId : c.StripeId,
+            MetadataJson = r.MetadataSpecified ? Json.Raw(r.Metadata) ?? "{}" : c.MetadataJson,
+            BillingControlsJson = Json.Raw(r.BillingControls) ?? c.BillingControlsJson,
+            SendEmailReceipts = r.SendEmailReceipts ?? c.SendEmailReceipts,
+        };
+        w.SetCustomer(updated);
+        var reply = Reply.Ok(CustomerWire.ToWire(w, cat, u.Tenant, u.Now, false), TallyJsonContext.Default.Customer);
+        return UnitContext.Commit(w, reply);
     }
 }

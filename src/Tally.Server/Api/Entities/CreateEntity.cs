@@ -1,11 +1,13 @@
 using Tally.Contracts;
 using Tally.Core.Domain;
 using Tally.Core.Engine;
+using Tally.Core.Storage;
 using Tally.Server.Api.Customers;
 using Tally.Server.Http;
 using Tally.Server.Mapping;
 
 using Customer = Tally.Core.Domain.Customer;
+using Feature = Tally.Core.Domain.Feature;
 
 namespace Tally.Server.Api.Entities;
 
@@ -41,44 +43,49 @@ internal static class CreateEntity
         {
             return Errors.Invalid(t, "customer_data: must be an object");
         }
-        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
+        return await CustomerUnit.RunRawAsync(call, r.CustomerId, new Command(r, feature), Decide, call.Idempotency()).ConfigureAwait(false);
+    }
+
+    /// <summary>The body and the continuous-use feature that types the entity.</summary>
+    public readonly record struct Command(CreateEntityParams Request, Feature Feature);
+
+    /// <summary>The decision: creates the entity (and the customer first, when it does not exist yet).</summary>
+    public static Decision<Reply> Decide(CustomerState? state, Catalog cat, Command cmd, UnitContext u)
+    {
+        var (t, r, now, feature) = (u.Tenant, cmd.Request, u.Now, cmd.Feature);
+        var w = state is null ? NewCustomer(cat, r, u) : u.Open(state, cat);
+        var entity = new Entity
         {
-            var now = call.Clock.NowFor(state?.Customer);
-            Working w;
-            if (state is null)
-            {
-                var data = r.CustomerData is { ValueKind: System.Text.Json.JsonValueKind.Object } d ? d : default;
-                string? Field(string name) => data.ValueKind == System.Text.Json.JsonValueKind.Object
-                    && data.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
-                var customer = new Customer { Id = r.CustomerId, Name = Field("name"), Email = Field("email"), CreatedAt = now };
-                w = new Working(new CustomerState(customer), customerIsNew: true);
-                foreach (var plan in cat.LatestPlans.Where(p => p.AutoEnable && !p.Archived).OrderBy(p => p.CreatedAt))
-                {
-                    Grants.Attach(w, cat, plan, null, new Dictionary<string, decimal>(), now, call.Ids);
-                }
-            }
-            else
-            {
-                w = Units.Begin(call, state, cat, now);
-            }
-            var entity = new Entity
-            {
-                Id = r.EntityId,
-                FeatureId = feature.Id,
-                Name = r.Name,
-                BillingControlsJson = Json.Raw(r.BillingControls) ?? "{}",
-            };
-            switch (Core.Engine.Entities.Create(w, cat, entity, now, call.Ids))
-            {
-                case EntityStatus.AlreadyExists:
-                    return Units.Fail(Errors.Conflict(t, ErrorCodes.EntityAlreadyExists, $"Entity {r.EntityId} already exists"));
-                case EntityStatus.LimitReached:
-                    return Units.Fail(Reply.Error(400, ErrorCodes.FeatureLimitReached,
-                        $"Cannot create entity {r.EntityId}: the customer has no {feature.Id} left (max_purchase reached)", t));
-            }
-            var reply = Reply.Ok(CustomerWire.ToWire(w, cat, t, w.Entity(r.EntityId)!, now), TallyJsonContext.Default.EntityResponse);
-            return Units.Commit(w, reply);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            Id = r.EntityId,
+            FeatureId = feature.Id,
+            Name = r.Name,
+            BillingControlsJson = Json.Raw(r.BillingControls) ?? "{}",
+        };
+        switch (Core.Engine.Entities.Create(w, cat, entity, now, u.Ids))
+        {
+            case EntityStatus.AlreadyExists:
+                return UnitContext.Fail(Errors.Conflict(t, ErrorCodes.EntityAlreadyExists, $"Entity {r.EntityId} already exists"));
+            case EntityStatus.LimitReached:
+                return UnitContext.Fail(Reply.Error(400, ErrorCodes.FeatureLimitReached,
+                    $"Cannot create entity {r.EntityId}: the customer has no {feature.Id} left (max_purchase reached)", t));
+        }
+        var reply = Reply.Ok(CustomerWire.ToWire(w, cat, t, w.Entity(r.EntityId)!, now), TallyJsonContext.Default.EntityResponse);
+        return UnitContext.Commit(w, reply);
+    }
+
+    // As Autumn does: the customer named by an entity that does not exist yet is created, with customer_data's
+    // name and email and every auto_enable plan.
+    private static Working NewCustomer(Catalog cat, CreateEntityParams r, UnitContext u)
+    {
+        var data = r.CustomerData is { ValueKind: System.Text.Json.JsonValueKind.Object } d ? d : default;
+        string? Field(string name) => data.ValueKind == System.Text.Json.JsonValueKind.Object
+            && data.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+        var customer = new Customer { Id = r.CustomerId, Name = Field("name"), Email = Field("email"), CreatedAt = u.Now };
+        var w = new Working(new CustomerState(customer), customerIsNew: true);
+        foreach (var plan in cat.LatestPlans.Where(p => p.AutoEnable && !p.Archived).OrderBy(p => p.CreatedAt))
+        {
+            Grants.Attach(w, cat, plan, null, new Dictionary<string, decimal>(), u.Now, u.Ids);
+        }
+        return w;
     }
 }

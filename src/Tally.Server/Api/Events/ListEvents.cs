@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tally.Contracts;
+using Tally.Core.Domain;
 using Tally.Core.Storage;
 using Tally.Server.Http;
 using Tally.Server.Mapping;
@@ -59,6 +60,15 @@ internal static class ListEvents
             BeforeSeq = before > 0 ? before : null,
             Limit = limit + 1,
         }, call.Ct).ConfigureAwait(false);
+        return Decide(events, limit);
+    }
+
+    /// <summary>
+    /// The decision: a page of at most <paramref name="limit"/> of the events found (asked for one more, so a further
+    /// one means another page), each with its deductions merged per source.
+    /// </summary>
+    public static Reply Decide(IReadOnlyList<LedgerEvent> events, int limit)
+    {
         var page = events.Take(limit).ToList();
         var response = new CursorListResponse<EventItem>
         {

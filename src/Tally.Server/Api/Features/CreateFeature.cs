@@ -37,21 +37,27 @@ internal static class CreateFeature
             DisplayPlural = r.Display?.Plural,
             CreatedAt = call.Clock.Now,
         };
-        var result = await call.Store.MutateCatalogAsync(t, catalog =>
+        return await CatalogUnit.RunAsync(call, new Command(feature, r.Consumable is not null || type != FeatureType.Metered), Decide,
+            call.Idempotency()).ConfigureAwait(false);
+    }
+
+    /// <summary>The feature to create, and whether the body said if it is consumable (a metered feature must).</summary>
+    public readonly record struct Command(Core.Domain.Feature Feature, bool ConsumableGiven);
+
+    /// <summary>The decision: the feature is added unless it breaks a catalog rule or its id is taken.</summary>
+    public static CatalogDecision<Reply> Decide(Catalog catalog, Command cmd, TenantId t)
+    {
+        var feature = cmd.Feature;
+        if (FeatureRules.Check(t, feature, catalog, cmd.ConsumableGiven) is { } invalid)
         {
-            if (FeatureRules.Check(t, feature, catalog, r.Consumable is not null || type != FeatureType.Metered) is { } invalid)
-            {
-                return new CatalogDecision<Reply>(invalid);
-            }
-            if (catalog.Feature(feature.Id) is not null)
-            {
-                return new CatalogDecision<Reply>(Errors.Conflict(t, ErrorCodes.DuplicateFeatureId, $"Feature {feature.Id} already exists"));
-            }
-            var changes = new CatalogChanges();
-            changes.UpsertFeatures.Add(feature);
-            var reply = Reply.Ok(feature.ToWire(), TallyJsonContext.Default.Feature);
-            return new CatalogDecision<Reply>(reply, changes, reply.Body);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            return CatalogUnit.Fail(invalid);
+        }
+        if (catalog.Feature(feature.Id) is not null)
+        {
+            return CatalogUnit.Fail(Errors.Conflict(t, ErrorCodes.DuplicateFeatureId, $"Feature {feature.Id} already exists"));
+        }
+        var changes = new CatalogChanges();
+        changes.UpsertFeatures.Add(feature);
+        return CatalogUnit.Commit(changes, Reply.Ok(feature.ToWire(), TallyJsonContext.Default.Feature));
     }
 }

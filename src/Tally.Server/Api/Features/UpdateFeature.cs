@@ -36,84 +36,55 @@ internal static class UpdateFeature
             }
             schema = s;
         }
-        var result = await call.Store.MutateCatalogAsync(t, catalog =>
-        {
-            if (catalog.Feature(r.FeatureId) is not { } current)
-            {
-                return new CatalogDecision<Reply>(Errors.FeatureNotFound(t, r.FeatureId));
-            }
-            var newType = type ?? current.Type;
-            if (newType != current.Type && catalog.IsFeatureUsedByPlan(current.Id))
-            {
-                return new CatalogDecision<Reply>(Errors.BadRequest(t, $"type: feature {current.Id} is used by a plan; its type cannot change"));
-            }
-            var updated = current with
-            {
-                Name = r.Name ?? current.Name,
-                Type = newType,
-                Consumable = newType == FeatureType.CreditSystem || (newType == FeatureType.Metered && (r.Consumable ?? current.Consumable)),
-                EventNames = r.EventNames ?? current.EventNames,
-                CreditSchema = newType == FeatureType.CreditSystem ? schema ?? current.CreditSchema : [],
-                DisplaySingular = r.Display is null ? current.DisplaySingular : r.Display.Singular,
-                DisplayPlural = r.Display is null ? current.DisplayPlural : r.Display.Plural,
-                Archived = r.Archived ?? current.Archived,
-            };
-            // Consumable is part of the type (single-use vs continuous-use): plan items and credit schemas were
-            // validated against it, and the balances already granted reset (or not) by it.
-            if (updated.Consumable != current.Consumable && newType == current.Type
-                && (catalog.IsFeatureUsedByPlan(current.Id) || catalog.CreditSystemsContaining(current.Id).Count > 0))
-            {
-                return new CatalogDecision<Reply>(Errors.BadRequest(t,
-                    $"consumable: feature {current.Id} is used by a plan or a credit system; whether it is consumable cannot change"));
-            }
-            if (newType != current.Type && catalog.CreditSystemsContaining(current.Id).Count > 0)
-            {
-                return new CatalogDecision<Reply>(Errors.BadRequest(t, $"type: feature {current.Id} is part of a credit system's schema; its type cannot change"));
-            }
-            if (FeatureRules.Check(t, updated, catalog, true) is { } invalid)
-            {
-                return new CatalogDecision<Reply>(invalid);
-            }
-            var changes = new CatalogChanges();
-            changes.UpsertFeatures.Add(updated);
-            var reply = Reply.Ok(updated.ToWire(), TallyJsonContext.Default.Feature);
-            return new CatalogDecision<Reply>(reply, changes, reply.Body);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+        return await CatalogUnit.RunAsync(call, new Command(r, type, schema), Decide, call.Idempotency()).ConfigureAwait(false);
     }
-}
 
-/// <summary>features.delete: refused while a plan or a credit system uses the feature (archive it instead).</summary>
-internal static class DeleteFeature
-{
-    public static async Task<Reply> Handle(Call<DeleteFeatureParams> call)
+    /// <summary>The body with its type and credit schema already parsed (null where the body leaves them as they are).</summary>
+    public readonly record struct Command(UpdateFeatureParams Request, FeatureType? Type, List<CreditSchemaEntry>? Schema);
+
+    /// <summary>The decision: the body's changes to the feature, refused where plans, credit systems or grants rely on it.</summary>
+    public static CatalogDecision<Reply> Decide(Catalog catalog, Command cmd, TenantId t)
     {
-        var t = call.Tenant;
-        var id = call.Request.FeatureId;
-        // Read outside the catalog unit: a grant created in the instant between this read and the delete is the
-        // one race left; it is as rare as deleting a feature while granting it.
-        if (await call.Store.IsFeatureHeldAsync(t, id, call.Ct).ConfigureAwait(false))
+        var (r, type, schema) = (cmd.Request, cmd.Type, cmd.Schema);
+        if (catalog.Feature(r.FeatureId) is not { } current)
         {
-            return Errors.BadRequest(t, $"Feature {id} is held by customers' balances and cannot be deleted; archive it instead");
+            return CatalogUnit.Fail(Errors.FeatureNotFound(t, r.FeatureId));
         }
-        var result = await call.Store.MutateCatalogAsync(t, catalog =>
+        var newType = type ?? current.Type;
+        if (newType != current.Type && catalog.IsFeatureUsedByPlan(current.Id))
         {
-            if (catalog.Feature(id) is null)
-            {
-                return new CatalogDecision<Reply>(Errors.FeatureNotFound(t, id));
-            }
-            if (catalog.IsFeatureUsedByPlan(id))
-            {
-                return new CatalogDecision<Reply>(Errors.BadRequest(t, $"Feature {id} is used by a plan and cannot be deleted; archive it instead"));
-            }
-            if (catalog.CreditSystemsContaining(id).Count > 0)
-            {
-                return new CatalogDecision<Reply>(Errors.BadRequest(t, $"Feature {id} is part of a credit system's schema and cannot be deleted"));
-            }
-            var changes = new CatalogChanges();
-            changes.DeleteFeatures.Add(id);
-            return new CatalogDecision<Reply>(Reply.Success, changes, Reply.Success.Body);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            return CatalogUnit.Fail(Errors.BadRequest(t, $"type: feature {current.Id} is used by a plan; its type cannot change"));
+        }
+        var updated = current with
+        {
+            Name = r.Name ?? current.Name,
+            Type = newType,
+            Consumable = newType == FeatureType.CreditSystem || (newType == FeatureType.Metered && (r.Consumable ?? current.Consumable)),
+            EventNames = r.EventNames ?? current.EventNames,
+            CreditSchema = newType == FeatureType.CreditSystem ? schema ?? current.CreditSchema : [],
+            DisplaySingular = r.Display is null ? current.DisplaySingular : r.Display.Singular,
+            DisplayPlural = r.Display is null ? current.DisplayPlural : r.Display.Plural,
+            Archived = r.Archived ?? current.Archived,
+        };
+        // Consumable is part of the type (single-use vs continuous-use): plan items and credit schemas were
+        // validated against it, and the balances already granted reset (or not) by it.
+        if (updated.Consumable != current.Consumable && newType == current.Type
+            && (catalog.IsFeatureUsedByPlan(current.Id) || catalog.CreditSystemsContaining(current.Id).Count > 0))
+        {
+            return CatalogUnit.Fail(Errors.BadRequest(t,
+                $"consumable: feature {current.Id} is used by a plan or a credit system; whether it is consumable cannot change"));
+        }
+        if (newType != current.Type && catalog.CreditSystemsContaining(current.Id).Count > 0)
+        {
+            return CatalogUnit.Fail(Errors.BadRequest(t, $"type: feature {current.Id} is part of a credit system's schema; its type cannot change"));
+        }
+        if (FeatureRules.Check(t, updated, catalog, true) is { } invalid)
+        {
+            return CatalogUnit.Fail(invalid);
+        }
+        var changes = new CatalogChanges();
+        changes.UpsertFeatures.Add(updated);
+        var reply = Reply.Ok(updated.ToWire(), TallyJsonContext.Default.Feature);
+        return CatalogUnit.Commit(changes, reply);
     }
 }

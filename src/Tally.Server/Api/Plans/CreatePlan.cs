@@ -1,4 +1,5 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
 using Tally.Core.Storage;
 using Tally.Server.Http;
 using Tally.Server.Mapping;
@@ -24,38 +25,42 @@ internal static class CreatePlan
         {
             return priceError;
         }
-        var now = call.Clock.Now;
-        var result = await call.Store.MutateCatalogAsync(t, catalog =>
+        return await CatalogUnit.RunAsync(call, new Command(r, price, call.Clock.Now), Decide, call.Idempotency()).ConfigureAwait(false);
+    }
+
+    /// <summary>The body, its parsed base price, and the creation time.</summary>
+    public readonly record struct Command(CreatePlanParams Request, Core.Domain.PlanPrice? Price, DateTimeOffset Now);
+
+    /// <summary>The decision: the plan is added unless its id is taken or an item breaks a rule of the catalog.</summary>
+    public static CatalogDecision<Reply> Decide(Catalog catalog, Command cmd, TenantId t)
+    {
+        var (r, price) = (cmd.Request, cmd.Price);
+        if (catalog.Plan(r.PlanId) is not null)
         {
-            if (catalog.Plan(r.PlanId) is not null)
-            {
-                return new CatalogDecision<Reply>(Reply.Error(400, ErrorCodes.ProductAlreadyExists, $"Plan {r.PlanId} already exists", t));
-            }
-            var (items, itemsError) = PlanRules.Items(t, r.Items, catalog);
-            if (itemsError is not null)
-            {
-                return new CatalogDecision<Reply>(itemsError);
-            }
-            var plan = new Core.Domain.Plan
-            {
-                Id = r.PlanId,
-                Name = r.Name,
-                Description = r.Description,
-                Group = PlanRules.Group(r.Group),
-                AddOn = r.AddOn ?? false,
-                AutoEnable = r.AutoEnable ?? false,
-                Price = price,
-                Items = items!,
-                MetadataJson = PlanRules.Metadata(r.Metadata, "{}"),
-                ConfigJson = PlanRules.Metadata(r.Config, "{}"),
-                FreeTrialJson = r.FreeTrial is { } ft ? System.Text.Json.JsonSerializer.Serialize(ft, TallyJsonContext.Default.FreeTrial) : null,
-                CreatedAt = now,
-            };
-            var changes = new CatalogChanges();
-            changes.UpsertPlans.Add(plan);
-            var reply = Reply.Ok(plan.ToWire(t), TallyJsonContext.Default.Plan);
-            return new CatalogDecision<Reply>(reply, changes, reply.Body);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            return CatalogUnit.Fail(Reply.Error(400, ErrorCodes.ProductAlreadyExists, $"Plan {r.PlanId} already exists", t));
+        }
+        var (items, itemsError) = PlanRules.Items(t, r.Items, catalog);
+        if (itemsError is not null)
+        {
+            return CatalogUnit.Fail(itemsError);
+        }
+        var plan = new Core.Domain.Plan
+        {
+            Id = r.PlanId,
+            Name = r.Name,
+            Description = r.Description,
+            Group = PlanRules.Group(r.Group),
+            AddOn = r.AddOn ?? false,
+            AutoEnable = r.AutoEnable ?? false,
+            Price = price,
+            Items = items!,
+            MetadataJson = PlanRules.Metadata(r.Metadata, "{}"),
+            ConfigJson = PlanRules.Metadata(r.Config, "{}"),
+            FreeTrialJson = r.FreeTrial is { } ft ? System.Text.Json.JsonSerializer.Serialize(ft, TallyJsonContext.Default.FreeTrial) : null,
+            CreatedAt = cmd.Now,
+        };
+        var changes = new CatalogChanges();
+        changes.UpsertPlans.Add(plan);
+        return CatalogUnit.Commit(changes, Reply.Ok(plan.ToWire(t), TallyJsonContext.Default.Plan));
     }
 }

@@ -87,128 +87,24 @@ internal static class PlanRules
         {
             return (null, Errors.Invalid(t, $"{at}: a boolean feature takes no included, unlimited, reset, price or rollover"));
         }
-        ItemReset? reset = null;
-        if (w.Reset is { } r)
+        var (reset, resetError) = ItemReset(t, w.Reset, feature, at);
+        if (resetError is not null)
         {
-            if (!ResetIntervals.TryParse(r.Interval, out var iv))
-            {
-                return (null, Errors.Invalid(t, $"{at}.reset.interval: must be one of {Balances.Subject.Intervals}"));
-            }
-            if (r.IntervalCount is < 1)
-            {
-                return (null, Errors.Invalid(t, $"{at}.reset.interval_count: must be at least 1"));
-            }
-            if (feature.IsContinuous && iv != ResetInterval.OneOff)
-            {
-                return (null, Errors.Invalid(t, $"{at}.reset: {feature.Id} is a continuous-use feature and never resets"));
-            }
-            reset = new ItemReset(iv, r.IntervalCount ?? 1);
+            return (null, resetError);
         }
-        ItemPrice? price = null;
-        if (w.Price is { } p)
+        var (price, priceError) = ItemPrice(t, w.Price, at);
+        if (priceError is not null)
         {
-            var method = p.BillingMethod switch
-            {
-                "prepaid" => BillingMethod.Prepaid,
-                "usage_based" or "" or null => BillingMethod.UsageBased,
-                _ => (BillingMethod)(-1),
-            };
-            if ((int)method < 0)
-            {
-                return (null, Errors.Invalid(t, $"{at}.price.billing_method: must be prepaid or usage_based"));
-            }
-            ResetInterval? piv = null;
-            if (!string.IsNullOrEmpty(p.Interval))
-            {
-                if (!ResetIntervals.TryParse(p.Interval, out var parsed))
-                {
-                    return (null, Errors.Invalid(t, $"{at}.price.interval: must be one of {Balances.Subject.Intervals}"));
-                }
-                piv = parsed;
-            }
-            if (p.BillingUnits is <= 0)
-            {
-                return (null, Errors.Invalid(t, $"{at}.price.billing_units: must be greater than 0"));
-            }
-            if (p.MaxPurchase is < 0)
-            {
-                return (null, Errors.Invalid(t, $"{at}.price.max_purchase: must not be negative"));
-            }
-            if (p.Amount is < 0)
-            {
-                return (null, Errors.Invalid(t, $"{at}.price.amount: must not be negative"));
-            }
-            if (p.Amount is not null && p.Tiers is { Count: > 0 })
-            {
-                return (null, Errors.Invalid(t, $"{at}.price: give amount or tiers, not both"));
-            }
-            var tiers = new List<PriceTier>();
-            for (var k = 0; k < (p.Tiers?.Count ?? 0); k++)
-            {
-                var tier = p.Tiers![k];
-                decimal? to = null;
-                if (tier.To is { ValueKind: JsonValueKind.Number } n)
-                {
-                    to = n.GetDecimal();
-                }
-                else if (tier.To is not { ValueKind: JsonValueKind.String } s || s.GetString() != "inf")
-                {
-                    return (null, Errors.Invalid(t, $"{at}.price.tiers[{k}].to: must be a number or \"inf\""));
-                }
-                tiers.Add(new PriceTier(to, tier.Amount ?? 0, tier.FlatAmount));
-            }
-            TierBehavior? behavior = p.TierBehavior switch
-            {
-                null => null,
-                "graduated" => TierBehavior.Graduated,
-                "volume" => TierBehavior.Volume,
-                _ => (TierBehavior)(-1),
-            };
-            if (behavior is { } b && (int)b < 0)
-            {
-                return (null, Errors.Invalid(t, $"{at}.price.tier_behavior: must be graduated or volume"));
-            }
-            price = new ItemPrice
-            {
-                Amount = p.Amount,
-                Tiers = tiers.Count > 0 ? tiers : null,
-                TierBehavior = behavior,
-                Interval = piv,
-                IntervalCount = p.IntervalCount ?? 1,
-                BillingUnits = p.BillingUnits ?? 1,
-                BillingMethod = method,
-                MaxPurchase = p.MaxPurchase,
-            };
+            return (null, priceError);
         }
-        RolloverConfig? rollover = null;
-        if (w.Rollover is { } ro)
+        var (rollover, rolloverError) = ItemRollover(t, w.Rollover, reset, at);
+        if (rolloverError is not null)
         {
-            if (reset is not { } rs || rs.Interval == ResetInterval.OneOff)
-            {
-                return (null, Errors.Invalid(t, $"{at}.rollover: needs a recurring reset"));
-            }
-            if (ro.ExpiryDurationType is not ("month" or "forever"))
-            {
-                return (null, Errors.Invalid(t, $"{at}.rollover.expiry_duration_type: must be month or forever"));
-            }
-            if (ro.Max is < 0 || ro.MaxPercentage is < 0 or > 100 || ro.ExpiryDurationLength is < 0)
-            {
-                return (null, Errors.Invalid(t, $"{at}.rollover: max, max_percentage (0-100) and expiry_duration_length must not be negative"));
-            }
-            rollover = new RolloverConfig
-            {
-                Max = ro.Max,
-                MaxPercentage = ro.MaxPercentage,
-                ExpiryType = ro.ExpiryDurationType == "forever" ? RolloverExpiry.Forever : RolloverExpiry.Month,
-                ExpiryLength = ro.ExpiryDurationLength ?? 1,
-            };
+            return (null, rolloverError);
         }
-        if (w.EntityFeatureId is { } ef)
+        if (w.EntityFeatureId is { } ef && catalog.Feature(ef) is not { IsContinuous: true })
         {
-            if (catalog.Feature(ef) is not { IsContinuous: true })
-            {
-                return (null, Errors.Invalid(t, $"{at}.entity_feature_id: {ef} must be an existing continuous-use (non-consumable) feature"));
-            }
+            return (null, Errors.Invalid(t, $"{at}.entity_feature_id: {ef} must be an existing continuous-use (non-consumable) feature"));
         }
         return (new Core.Domain.PlanItem
         {
@@ -219,6 +115,144 @@ internal static class PlanRules
             Price = price,
             Rollover = rollover,
             EntityFeatureId = w.EntityFeatureId,
+        }, null);
+    }
+
+    private static (ItemReset? Reset, Reply? Error) ItemReset(TenantId t, Contracts.PlanItemReset? r, Core.Domain.Feature feature, string at)
+    {
+        if (r is null)
+        {
+            return (null, null);
+        }
+        if (!ResetIntervals.TryParse(r.Interval, out var iv))
+        {
+            return (null, Errors.Invalid(t, $"{at}.reset.interval: must be one of {Balances.Subject.Intervals}"));
+        }
+        if (r.IntervalCount is < 1)
+        {
+            return (null, Errors.Invalid(t, $"{at}.reset.interval_count: must be at least 1"));
+        }
+        if (feature.IsContinuous && iv != ResetInterval.OneOff)
+        {
+            return (null, Errors.Invalid(t, $"{at}.reset: {feature.Id} is a continuous-use feature and never resets"));
+        }
+        return (new ItemReset(iv, r.IntervalCount ?? 1), null);
+    }
+
+    private static (ItemPrice? Price, Reply? Error) ItemPrice(TenantId t, Contracts.PlanItemPrice? p, string at)
+    {
+        if (p is null)
+        {
+            return (null, null);
+        }
+        var method = p.BillingMethod switch
+        {
+            "prepaid" => BillingMethod.Prepaid,
+            "usage_based" or "" or null => BillingMethod.UsageBased,
+            _ => (BillingMethod)(-1),
+        };
+        if ((int)method < 0)
+        {
+            return (null, Errors.Invalid(t, $"{at}.price.billing_method: must be prepaid or usage_based"));
+        }
+        ResetInterval? interval = null;
+        if (!string.IsNullOrEmpty(p.Interval))
+        {
+            if (!ResetIntervals.TryParse(p.Interval, out var parsed))
+            {
+                return (null, Errors.Invalid(t, $"{at}.price.interval: must be one of {Balances.Subject.Intervals}"));
+            }
+            interval = parsed;
+        }
+        if (p.BillingUnits is <= 0)
+        {
+            return (null, Errors.Invalid(t, $"{at}.price.billing_units: must be greater than 0"));
+        }
+        if (p.MaxPurchase is < 0)
+        {
+            return (null, Errors.Invalid(t, $"{at}.price.max_purchase: must not be negative"));
+        }
+        if (p.Amount is < 0)
+        {
+            return (null, Errors.Invalid(t, $"{at}.price.amount: must not be negative"));
+        }
+        if (p.Amount is not null && p.Tiers is { Count: > 0 })
+        {
+            return (null, Errors.Invalid(t, $"{at}.price: give amount or tiers, not both"));
+        }
+        var (tiers, tiersError) = Tiers(t, p.Tiers, at);
+        if (tiersError is not null)
+        {
+            return (null, tiersError);
+        }
+        TierBehavior? behavior = p.TierBehavior switch
+        {
+            null => null,
+            "graduated" => TierBehavior.Graduated,
+            "volume" => TierBehavior.Volume,
+            _ => (TierBehavior)(-1),
+        };
+        if (behavior is { } b && (int)b < 0)
+        {
+            return (null, Errors.Invalid(t, $"{at}.price.tier_behavior: must be graduated or volume"));
+        }
+        return (new ItemPrice
+        {
+            Amount = p.Amount,
+            Tiers = tiers!.Count > 0 ? tiers : null,
+            TierBehavior = behavior,
+            Interval = interval,
+            IntervalCount = p.IntervalCount ?? 1,
+            BillingUnits = p.BillingUnits ?? 1,
+            BillingMethod = method,
+            MaxPurchase = p.MaxPurchase,
+        }, null);
+    }
+
+    private static (List<PriceTier>? Tiers, Reply? Error) Tiers(TenantId t, List<Contracts.PriceTier>? wire, string at)
+    {
+        var tiers = new List<PriceTier>();
+        for (var k = 0; k < (wire?.Count ?? 0); k++)
+        {
+            var tier = wire![k];
+            decimal? to = null;
+            if (tier.To is { ValueKind: JsonValueKind.Number } n)
+            {
+                to = n.GetDecimal();
+            }
+            else if (tier.To is not { ValueKind: JsonValueKind.String } s || s.GetString() != "inf")
+            {
+                return (null, Errors.Invalid(t, $"{at}.price.tiers[{k}].to: must be a number or \"inf\""));
+            }
+            tiers.Add(new PriceTier(to, tier.Amount ?? 0, tier.FlatAmount));
+        }
+        return (tiers, null);
+    }
+
+    private static (RolloverConfig? Rollover, Reply? Error) ItemRollover(TenantId t, Contracts.PlanItemRollover? ro, ItemReset? reset, string at)
+    {
+        if (ro is null)
+        {
+            return (null, null);
+        }
+        if (reset is not { } rs || rs.Interval == ResetInterval.OneOff)
+        {
+            return (null, Errors.Invalid(t, $"{at}.rollover: needs a recurring reset"));
+        }
+        if (ro.ExpiryDurationType is not ("month" or "forever"))
+        {
+            return (null, Errors.Invalid(t, $"{at}.rollover.expiry_duration_type: must be month or forever"));
+        }
+        if (ro.Max is < 0 || ro.MaxPercentage is < 0 or > 100 || ro.ExpiryDurationLength is < 0)
+        {
+            return (null, Errors.Invalid(t, $"{at}.rollover: max, max_percentage (0-100) and expiry_duration_length must not be negative"));
+        }
+        return (new RolloverConfig
+        {
+            Max = ro.Max,
+            MaxPercentage = ro.MaxPercentage,
+            ExpiryType = ro.ExpiryDurationType == "forever" ? RolloverExpiry.Forever : RolloverExpiry.Month,
+            ExpiryLength = ro.ExpiryDurationLength ?? 1,
         }, null);
     }
 

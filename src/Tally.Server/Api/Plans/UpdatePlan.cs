@@ -1,4 +1,5 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
 using Tally.Core.Storage;
 using Tally.Server.Http;
 using Tally.Server.Mapping;
@@ -34,77 +35,59 @@ internal static class UpdatePlan
             return Errors.PlanNotFound(t, r.PlanId);
         }
         var attached = await call.Store.IsPlanAttachedAsync(t, latest.Id, latest.Version, call.Ct).ConfigureAwait(false);
-        var now = call.Clock.Now;
-        var result = await call.Store.MutateCatalogAsync(t, catalog =>
-        {
-            if (catalog.Plan(r.PlanId) is not { } current)
-            {
-                return new CatalogDecision<Reply>(Errors.PlanNotFound(t, r.PlanId));
-            }
-            List<Core.Domain.PlanItem>? items = null;
-            if (r.Items is not null)
-            {
-                var (parsed, error) = PlanRules.Items(t, r.Items, catalog);
-                if (error is not null)
-                {
-                    return new CatalogDecision<Reply>(error);
-                }
-                items = parsed;
-            }
-            var updated = current with
-            {
-                Name = r.Name ?? current.Name,
-                Description = r.Description ?? current.Description,
-                Group = r.Group is null ? current.Group : PlanRules.Group(r.Group),
-                AddOn = r.AddOn ?? current.AddOn,
-                AutoEnable = r.AutoEnable ?? current.AutoEnable,
-                Price = r.Price is not null ? price : r.PriceSpecified ? null : current.Price,
-                Items = items ?? current.Items,
-                Archived = r.Archived ?? current.Archived,
-                MetadataJson = PlanRules.Metadata(r.Metadata, current.MetadataJson),
-                ConfigJson = PlanRules.Metadata(r.Config, current.ConfigJson),
-            };
-            var billingChanged = updated.Price != current.Price || !updated.Items.SequenceEqual(current.Items);
-            var newVersion = billingChanged && attached && current.Version == latest.Version;
-            if (newVersion)
-            {
-                updated = updated with { Version = current.Version + 1, CreatedAt = now };
-            }
-            var changes = new CatalogChanges();
-            changes.UpsertPlans.Add(updated);
-            var reply = Reply.Ok(updated.ToWire(t), TallyJsonContext.Default.Plan);
-            return new CatalogDecision<Reply>(reply, changes, reply.Body);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+        return await CatalogUnit.RunAsync(call, new Command(r, price, latest.Version, attached, call.Clock.Now), Decide, call.Idempotency())
+            .ConfigureAwait(false);
     }
-}
 
-/// <summary>plans.delete: refused while customers have the plan (archive it instead).</summary>
-internal static class DeletePlan
-{
-    public static async Task<Reply> Handle(Call<DeletePlanParams> call)
+    /// <summary>
+    /// The body, its parsed base price, the latest version read before the unit and whether customers have it, and
+    /// the time a new version would be created at.
+    /// </summary>
+    public readonly record struct Command(UpdatePlanParams Request, Core.Domain.PlanPrice? Price, int LatestVersion, bool LatestAttached,
+        DateTimeOffset Now);
+
+    /// <summary>
+    /// The decision: changes to a version no customer has are made in place; a price or items change to the attached
+    /// latest version makes a new version.
+    /// </summary>
+    public static CatalogDecision<Reply> Decide(Catalog catalog, Command cmd, TenantId t)
     {
-        var t = call.Tenant;
-        var r = call.Request;
-        var catalog = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
-        if (catalog.Plan(r.PlanId) is not { } latest)
+        var (r, price) = (cmd.Request, cmd.Price);
+        if (catalog.Plan(r.PlanId) is not { } current)
         {
-            return Errors.PlanNotFound(t, r.PlanId);
+            return CatalogUnit.Fail(Errors.PlanNotFound(t, r.PlanId));
         }
-        var versions = r.AllVersions == true ? catalog.AllPlanVersions.Where(p => p.Id == r.PlanId).ToList() : [latest];
-        foreach (var v in versions)
+        List<Core.Domain.PlanItem>? items = null;
+        if (r.Items is not null)
         {
-            if (await call.Store.IsPlanAttachedAsync(t, v.Id, v.Version, call.Ct).ConfigureAwait(false))
+            var (parsed, error) = PlanRules.Items(t, r.Items, catalog);
+            if (error is not null)
             {
-                return Errors.BadRequest(t, $"Plan {v.Id} version {v.Version} is attached to customers; archive it instead");
+                return CatalogUnit.Fail(error);
             }
+            items = parsed;
         }
-        var result = await call.Store.MutateCatalogAsync(t, _ =>
+        var updated = current with
         {
-            var changes = new CatalogChanges();
-            changes.DeletePlans.Add((r.PlanId, r.AllVersions == true ? null : latest.Version));
-            return new CatalogDecision<Reply>(Reply.Success, changes, Reply.Success.Body);
-        }, call.Idempotency(), call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
+            Name = r.Name ?? current.Name,
+            Description = r.Description ?? current.Description,
+            Group = r.Group is null ? current.Group : PlanRules.Group(r.Group),
+            AddOn = r.AddOn ?? current.AddOn,
+            AutoEnable = r.AutoEnable ?? current.AutoEnable,
+            Price = r.Price is not null ? price : r.PriceSpecified ? null : current.Price,
+            Items = items ?? current.Items,
+            Archived = r.Archived ?? current.Archived,
+            MetadataJson = PlanRules.Metadata(r.Metadata, current.MetadataJson),
+            ConfigJson = PlanRules.Metadata(r.Config, current.ConfigJson),
+        };
+        var billingChanged = updated.Price != current.Price || !updated.Items.SequenceEqual(current.Items);
+        var newVersion = billingChanged && cmd.LatestAttached && current.Version == cmd.LatestVersion;
+        if (newVersion)
+        {
+            updated = updated with { Version = current.Version + 1, CreatedAt = cmd.Now };
+        }
+        var changes = new CatalogChanges();
+        changes.UpsertPlans.Add(updated);
+        return CatalogUnit.Commit(changes, Reply.Ok(updated.ToWire(t), TallyJsonContext.Default.Plan));
     }
 }

@@ -1,23 +1,15 @@
 using Tally.Core.Domain;
+using Tally.Core.Engine;
 using Tally.Server.Http;
 
 namespace Tally.Server.Api.Balances;
 
-/// <summary>Loading the subject of a balances.* call: the customer (404 if missing) and the entity (404 if missing).</summary>
+/// <summary>The subject of a balances.* call: the entity it names (404 if missing) and the interval it targets.</summary>
 internal static class Subject
 {
-    public static Reply? Missing(TenantId t, CustomerState? state, string customerId, string? entityId)
-    {
-        if (state is null)
-        {
-            return Errors.CustomerNotFound(t, customerId);
-        }
-        if (entityId is not null && state.FindEntity(entityId) is null)
-        {
-            return Errors.EntityNotFound(t, entityId);
-        }
-        return null;
-    }
+    /// <summary>The 404 for an entity the customer does not have; null when none was named or it exists.</summary>
+    public static Reply? MissingEntity(TenantId t, Working w, string? entityId) =>
+        entityId is not null && w.Entity(entityId) is null ? Errors.EntityNotFound(t, entityId) : null;
 
     public static bool TryInterval(string? wire, out ResetInterval? interval)
     {

@@ -4,32 +4,7 @@ using W = Tally.Contracts;
 
 namespace Tally.Server.Mapping;
 
-public static class FeatureWire
-{
-    public static string TypeName(FeatureType t) => t switch
-    {
-        FeatureType.Boolean => "boolean",
-        FeatureType.CreditSystem => "credit_system",
-        _ => "metered",
-    };
-
-    public static W.Feature ToWire(this Feature f) => new()
-    {
-        Id = f.Id,
-        Name = f.Name,
-        Type = TypeName(f.Type),
-        Consumable = f.Type == FeatureType.CreditSystem || (f.Type == FeatureType.Metered && f.Consumable),
-        EventNames = f.EventNames.ToList(),
-        CreditSchema = f.Type == FeatureType.CreditSystem
-            ? f.CreditSchema.Select(c => new W.CreditSchemaItem { MeteredFeatureId = c.MeteredFeatureId, CreditCost = c.CreditCost }).ToList()
-            : null,
-        Display = f.DisplaySingular is null && f.DisplayPlural is null
-            ? null
-            : new W.FeatureDisplay { Singular = f.DisplaySingular ?? "", Plural = f.DisplayPlural ?? "" },
-        Archived = f.Archived,
-    };
-}
-
+/// <summary>Core plans in their wire shape.</summary>
 public static class PlanWire
 {
     public static W.PriceTier Tier(PriceTier t) => new()
@@ -86,19 +61,4 @@ public static class PlanWire
         } : null,
         EntityFeatureId = i.EntityFeatureId,
     };
-}
-
-/// <summary>Free-form JSON objects (metadata, config, billing controls) kept as raw text in Core.</summary>
-public static class Json
-{
-    public static Dictionary<string, JsonElement> Object(string? raw)
-    {
-        if (string.IsNullOrEmpty(raw))
-        {
-            return [];
-        }
-        return JsonSerializer.Deserialize(raw, W.TallyJsonContext.Default.DictionaryStringJsonElement) ?? [];
-    }
-
-    public static string? Raw(JsonElement? value) => value is { ValueKind: JsonValueKind.Object } v ? v.GetRawText() : null;
 }

@@ -1,33 +1,12 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
 using Tally.Core.Storage;
 using Tally.Server.Http;
 using Tally.Server.Mapping;
 
-namespace Tally.Server.Api.Customers;
+using Customer = Tally.Contracts.Customer;
 
-internal static class GetCustomer
-{
-    public static async Task<Reply> Handle(Call<GetCustomerParams> call)
-    {
-        var t = call.Tenant;
-        var r = call.Request;
-        if (string.IsNullOrEmpty(r.CustomerId))
-        {
-            return Errors.Invalid(t, "customer_id: must be a non-empty string");
-        }
-        var result = await call.Store.MutateCustomerAsync(t, r.CustomerId, (state, cat) =>
-        {
-            if (state is null)
-            {
-                return Units.Fail(Errors.CustomerNotFound(t, r.CustomerId));
-            }
-            var now = call.Clock.NowFor(state.Customer);
-            var w = Units.Begin(call, state, cat, now);
-            return Units.Answer(w, Reply.Ok(CustomerWire.ToWire(w, cat, t, now, CustomerRules.WantsEntities(r.Expand)), TallyJsonContext.Default.Customer));
-        }, null, call.Ct).ConfigureAwait(false);
-        return call.Finish(result);
-    }
-}
+namespace Tally.Server.Api.Customers;
 
 /// <summary>
 /// customers.list: newest first by default (sort_order desc, as the SDK documents) or oldest first (asc), cursor paginated
@@ -62,16 +41,7 @@ internal static class ListCustomers
         var list = new List<Customer>(page.Count);
         foreach (var (id, _) in page)
         {
-            var one = await call.Store.MutateCustomerAsync(t, id, (state, cat) =>
-            {
-                if (state is null)
-                {
-                    return new Decision<Customer?>(null);
-                }
-                var now = call.Clock.NowFor(state.Customer);
-                var w = Units.Begin(call, state, cat, now);
-                return new Decision<Customer?>(CustomerWire.ToWire(w, cat, t, now, false), w.ToChanges());
-            }, null, call.Ct).ConfigureAwait(false);
+            var one = await CustomerUnit.MutateAsync(call, id, false, Decide, null).ConfigureAwait(false);
             if (one.Result is { } c)
             {
                 list.Add(c);
@@ -83,5 +53,19 @@ internal static class ListCustomers
             NextCursor = ids.Count > limit ? Cursor.Encode(kind, page[^1].Seq) : null,
         };
         return Reply.Ok(response, TallyJsonContext.Default.CursorListResponseCustomer);
+    }
+
+    /// <summary>
+    /// The decision for one listed customer: its wire shape at its own now (null when it was deleted since the
+    /// listing); what settling changed is committed, as a get would.
+    /// </summary>
+    public static Decision<Customer?> Decide(CustomerState? state, Catalog cat, bool withEntities, UnitContext u)
+    {
+        if (state is null)
+        {
+            return new Decision<Customer?>(null);
+        }
+        var w = u.Open(state, cat);
+        return new Decision<Customer?>(CustomerWire.ToWire(w, cat, u.Tenant, u.Now, withEntities), w.ToChanges());
     }
 }
