@@ -16,7 +16,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 {
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
-// Per-request logs would cost more than a track itself; faults are still logged.
+// ASP.NET Core's own per-request lines would cost more than a track; Tally writes one line per request itself.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 var options = TallyOptions.FromConfiguration(builder.Configuration);
 builder.Services.AddSingleton(options);
@@ -28,18 +28,18 @@ builder.Services.AddSingleton(new ResetPolicy { PersistFreeOverage = options.Per
 builder.Services.AddSingleton<ITallyStore>(sp => StoreFactory.Create(options, sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton<ResetSweeper>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ResetSweeper>());
+builder.AddTallyOperations();
 
 var app = builder.Build();
 var printed = await Bootstrap.PrepareAsync(app.Services.GetRequiredService<ITallyStore>(), options, app.Lifetime.ApplicationStopping);
 
+app.UseRequestLog();
 app.UseFaults();
 app.UseBodyLimit();
 app.UseTallyAuth();
 app.UseApiVersion();
-app.MapGet("/healthz", async (ITallyStore store, CancellationToken ct) =>
-    await store.IsReadyAsync(ct) ? Results.Text("ok") : Results.StatusCode(503));
-// Liveness: answers without touching the store (also the no-op baseline of the benchmarks in bench/).
-app.MapGet("/livez", () => Results.Text("ok"));
+app.MapHealth();
+app.MapTallyOperations();
 app.MapTallyApi();
 app.MapFallbacks();
 

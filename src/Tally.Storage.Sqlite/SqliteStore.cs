@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Tally.Core.Domain;
 using Tally.Core.Storage;
+using Tally.Core.Telemetry;
 
 namespace Tally.Storage.Sqlite;
 
@@ -33,6 +34,7 @@ public sealed partial class SqliteStore : ITallyStore
     {
         _options = options;
         _time = time;
+        TallyMetrics.ObserveResident(this, static s => ((SqliteStore)s)._customers.Count);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = options.Path,
@@ -668,6 +670,7 @@ public sealed partial class SqliteStore : ITallyStore
         {
             w.Exec("DELETE FROM locks WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND lock_id = $3", o, env, customerId, id);
         }
+        TallyMetrics.EventsIngested(c.Events.Count);
         foreach (var e in c.Events)
         {
             w.Exec("""
