@@ -6,17 +6,17 @@ using Tally.Server.Http;
 namespace Tally.Server.Hosting;
 
 /// <summary>
-/// First start: migrate the store, then make sure someone can call it. Keys from TALLY_SECRET_KEYS are registered
-/// for the default organization; with none configured and an empty database, one sandbox and one live key are
-/// generated and printed once (only their hashes are stored).
+/// First start: make sure someone can call the (migrated) store. Keys from TALLY_SECRET_KEYS are registered for the
+/// default organization; with none configured and an empty database, one sandbox and one live key are generated,
+/// and stored (only their hashes) and printed together once the server listens (<see cref="StoreFirstKeysAsync"/>).
 /// </summary>
 public static class Bootstrap
 {
     public const string DefaultOrg = "org_default";
 
+    /// <summary>Registers configured keys; returns the keys to create once listening (none when keys exist or are configured).</summary>
     public static async Task<IReadOnlyList<string>> PrepareAsync(ITallyStore store, TallyOptions options, CancellationToken ct)
     {
-        await store.InitializeAsync(ct).ConfigureAwait(false);
         if (options.SecretKeys.Count > 0)
         {
             var keys = options.SecretKeys.Select(k => (KeyResolver.Hash(k), EnvOf(k))).ToList();
@@ -27,17 +27,25 @@ public static class Bootstrap
         {
             return [];
         }
-        var sandbox = "am_sk_test_" + Secret();
-        var live = "am_sk_live_" + Secret();
+        return ["am_sk_test_" + Secret(), "am_sk_live_" + Secret()];
+    }
+
+    /// <summary>Stores first-start keys; called only once the port is bound, so a start that fails loses no key.</summary>
+    public static async Task<IReadOnlyList<string>> StoreFirstKeysAsync(ITallyStore store, IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        if (keys.Count == 0)
+        {
+            return keys;
+        }
         await store.EnsureOrganizationAsync(DefaultOrg, "Default organization",
-            [(KeyResolver.Hash(sandbox), Env.Sandbox), (KeyResolver.Hash(live), Env.Live)], ct).ConfigureAwait(false);
-        return [sandbox, live];
+            [.. keys.Select(k => (KeyResolver.Hash(k), EnvOf(k)))], ct).ConfigureAwait(false);
+        return keys;
     }
 
     public static Env EnvOf(string key) =>
         key.StartsWith("am_sk_test_", StringComparison.Ordinal) ? Env.Sandbox
         : key.StartsWith("am_sk_live_", StringComparison.Ordinal) ? Env.Live
-        : throw new InvalidOperationException("TALLY_SECRET_KEYS: every key must start with am_sk_test_ (sandbox) or am_sk_live_ (live)");
+        : throw new TallyConfigurationException("TALLY_SECRET_KEYS: every key must start with am_sk_test_ (sandbox) or am_sk_live_ (live)");
 
     private static string Secret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 }

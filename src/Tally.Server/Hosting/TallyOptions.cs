@@ -19,6 +19,9 @@ public sealed record TallyOptions
     /// <summary>Keep negative free overage across resets instead of forgiving it (Autumn's persist_free_overage).</summary>
     public bool PersistFreeOverage { get; init; }
 
+    /// <summary>How long start-up waits for a PostgreSQL that is not reachable yet (TALLY_STARTUP_TIMEOUT).</summary>
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public bool IsPostgres => LooksLikePostgres(Database);
 
     public static bool LooksLikePostgres(string database) =>
@@ -39,6 +42,10 @@ public sealed record TallyOptions
             {
                 SecretKeys = keys.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
+            foreach (var key in options.SecretKeys)
+            {
+                _ = Bootstrap.EnvOf(key);
+            }
         }
         if (config["TALLY_IDEMPOTENCY_RETENTION"] is { Length: > 0 } retention)
         {
@@ -51,6 +58,10 @@ public sealed record TallyOptions
         if (config["TALLY_SWEEP_INTERVAL"] is { Length: > 0 } sweep)
         {
             options = options with { SweepInterval = ParseDuration(sweep, "TALLY_SWEEP_INTERVAL") };
+        }
+        if (config["TALLY_STARTUP_TIMEOUT"] is { Length: > 0 } startup)
+        {
+            options = options with { StartupTimeout = ParseDuration(startup, "TALLY_STARTUP_TIMEOUT") };
         }
         return options;
     }
@@ -73,6 +84,9 @@ public sealed record TallyOptions
         {
             return span;
         }
-        throw new InvalidOperationException($"{setting}: '{text}' is not a duration (use e.g. 30d, 12h, 15m or 30.00:00:00)");
+        throw new TallyConfigurationException($"{setting}: '{text}' is not a duration (use e.g. 30d, 12h, 15m or 30.00:00:00)");
     }
 }
+
+/// <summary>A setting has a value Tally cannot use; the message names the setting and what it expects.</summary>
+public sealed class TallyConfigurationException(string message) : InvalidOperationException(message);
