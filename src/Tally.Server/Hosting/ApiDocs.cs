@@ -85,6 +85,15 @@ public static class ApiDocs
                 };
                 return Task.CompletedTask;
             });
+            o.AddSchemaTransformer((schema, ctx, _) =>
+            {
+                // The generator marks nullable value types only; the wire also sends null for nullable objects and strings.
+                if (ctx.JsonPropertyInfo is { IsGetNullable: true } && schema.Type is { } type && !type.HasFlag(JsonSchemaType.Null))
+                {
+                    schema.Type = type | JsonSchemaType.Null;
+                }
+                return Task.CompletedTask;
+            });
             o.AddDocumentTransformer(AddRpcRoutesAsync);
         });
     }
