@@ -6,7 +6,7 @@ namespace Tally.Contracts;
 /// <summary>Body of <c>customers.get_or_create</c>.</summary>
 public sealed class GetOrCreateCustomerParams
 {
-    /// <summary>Customer id; must be present, may be null (id-less customer matched by email).</summary>
+    /// <summary>Customer id; required and non-empty (Tally answers 400 invalid_inputs for a missing or null id; it keeps no id-less customers).</summary>
     public string? CustomerId { get; set; }
 
     /// <summary>Name (filled in only if currently empty).</summary>

@@ -6,55 +6,52 @@ using Tally.Server.Api;
 using Tally.Server.Hosting;
 using Tally.Server.Http;
 
-var builder = WebApplication.CreateSlimBuilder(args);
-builder.WebHost.UseKestrel(k =>
+TallyOptions? options = null;
+try
 {
-    k.Limits.MaxRequestBodySize = Rpc.MaxBodyBytes + 1;
-    k.AddServerHeader = false;
-});
-if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
-{
-    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+    var builder = WebApplication.CreateSlimBuilder(args);
+    builder.WebHost.UseKestrel(k =>
+    {
+        k.Limits.MaxRequestBodySize = Rpc.MaxBodyBytes + 1;
+        k.AddServerHeader = false;
+    });
+    if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+    {
+        builder.WebHost.UseUrls("http://127.0.0.1:5080");
+    }
+    // ASP.NET Core's own per-request lines would cost more than a track; Tally writes one line per request itself.
+    builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+    // A failed start (e.g. the port is taken) is reported as one line by Startup, not as the host's stack trace.
+    builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+    options = TallyOptions.FromConfiguration(builder.Configuration);
+    builder.Services.AddSingleton(options);
+    builder.Services.TryAddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton<Clock>();
+    builder.Services.AddSingleton<IIdGenerator, SortableIdGenerator>();
+    builder.Services.AddSingleton<KeyResolver>();
+    builder.Services.AddSingleton(new ResetPolicy { PersistFreeOverage = options.PersistFreeOverage });
+    builder.Services.AddSingleton<ITallyStore>(sp => StoreFactory.Create(options, sp.GetRequiredService<TimeProvider>()));
+    builder.Services.AddSingleton<ResetSweeper>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<ResetSweeper>());
+    builder.AddTallyOperations();
+
+    var app = builder.Build();
+    app.UseRequestLog();
+    app.UseFaults();
+    app.UseBodyLimit();
+    app.UseTallyAuth();
+    app.UseApiVersion();
+    app.MapHealth();
+    app.MapTallyOperations();
+    app.MapTallyApi();
+    app.MapFallbacks();
+    return await Startup.RunAsync(app, options);
 }
-// Per-request logs would cost more than a track itself; faults are still logged.
-builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-var options = TallyOptions.FromConfiguration(builder.Configuration);
-builder.Services.AddSingleton(options);
-builder.Services.TryAddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<Clock>();
-builder.Services.AddSingleton<IIdGenerator, SortableIdGenerator>();
-builder.Services.AddSingleton<KeyResolver>();
-builder.Services.AddSingleton(new ResetPolicy { PersistFreeOverage = options.PersistFreeOverage });
-builder.Services.AddSingleton<ITallyStore>(sp => StoreFactory.Create(options, sp.GetRequiredService<TimeProvider>()));
-builder.Services.AddSingleton<ResetSweeper>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<ResetSweeper>());
-
-var app = builder.Build();
-var printed = await Bootstrap.PrepareAsync(app.Services.GetRequiredService<ITallyStore>(), options, app.Lifetime.ApplicationStopping);
-
-app.UseFaults();
-app.UseBodyLimit();
-app.UseTallyAuth();
-app.UseApiVersion();
-app.MapGet("/healthz", async (ITallyStore store, CancellationToken ct) =>
-    await store.IsReadyAsync(ct) ? Results.Text("ok") : Results.StatusCode(503));
-// Liveness: answers without touching the store (also the no-op baseline of the benchmarks in bench/).
-app.MapGet("/livez", () => Results.Text("ok"));
-app.MapTallyApi();
-app.MapFallbacks();
-
-app.Lifetime.ApplicationStarted.Register(() =>
+catch (Exception e) when (Startup.Describe(e, options) is { } line)
 {
-    foreach (var url in app.Urls)
-    {
-        Console.WriteLine($"Tally is listening on {url} (store: {(options.IsPostgres ? "PostgreSQL" : options.Database)})");
-    }
-    foreach (var key in printed)
-    {
-        Console.WriteLine($"Created secret key (shown once, keep it): {key}");
-    }
-});
-app.Run();
+    Console.Error.WriteLine("Tally cannot start: " + line);
+    return Startup.ConfigurationExitCode;
+}
 
 /// <summary>Entry point type, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

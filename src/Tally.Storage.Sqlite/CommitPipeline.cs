@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Tally.Core.Telemetry;
 
 namespace Tally.Storage.Sqlite;
 
@@ -31,11 +33,12 @@ internal sealed class CommitPipeline : IAsyncDisposable
     /// <summary>Schedules a write; the task completes once it is durable (or faults if it was not).</summary>
     public Task CommitAsync(Action<SqlWriter> write, long epoch)
     {
-        var item = new Item(write, epoch, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var item = new Item(write, epoch, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
         if (!_queue.Writer.TryWrite(item))
         {
             throw new ObjectDisposedException(nameof(CommitPipeline));
         }
+        TallyMetrics.QueueChanged(1);
         return item.Done.Task;
     }
 
@@ -48,6 +51,7 @@ internal sealed class CommitPipeline : IAsyncDisposable
             batch.Clear();
             while (batch.Count < MaxBatch && reader.TryRead(out var item))
             {
+                TallyMetrics.QueueChanged(-1);
                 if (item.Epoch != _epoch)
                 {
                     item.Done.TrySetException(new StaleStateException());
@@ -68,7 +72,9 @@ internal sealed class CommitPipeline : IAsyncDisposable
                     item.Write(_writer);
                 }
                 _writer.FlushDeferred();
+                var committing = Stopwatch.GetTimestamp();
                 tx.Commit();
+                TallyMetrics.Committed(batch.Count, committing, batch[0].Enqueued);
                 foreach (var item in batch)
                 {
                     item.Done.TrySetResult();
@@ -98,7 +104,7 @@ internal sealed class CommitPipeline : IAsyncDisposable
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
-    private sealed record Item(Action<SqlWriter> Write, long Epoch, TaskCompletionSource Done);
+    private sealed record Item(Action<SqlWriter> Write, long Epoch, TaskCompletionSource Done, long Enqueued);
 }
 
 /// <summary>A write was computed from cached state that a failed commit invalidated; nothing was written.</summary>

@@ -1,3 +1,4 @@
+using Tally.Core.Telemetry;
 using Tally.Core.Domain;
 
 namespace Tally.Storage.Sqlite;
@@ -127,6 +128,7 @@ public sealed partial class SqliteStore
         {
             w.Exec("DELETE FROM locks WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND lock_id = $3", o, env, customerId, id);
         }
+        TallyMetrics.EventsIngested(c.Events.Count);
         foreach (var e in c.Events)
         {
             w.Exec("""

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Tally.Core.Domain;
 using Tally.Core.Storage;
+using Tally.Core.Telemetry;
 
 namespace Tally.Storage.Sqlite;
 
@@ -39,6 +40,7 @@ public sealed partial class SqliteStore : ITallyStore
     {
         _options = options;
         _time = time;
+        TallyMetrics.ObserveResident(this, static s => ((SqliteStore)s).ResidentCount);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = options.Path,

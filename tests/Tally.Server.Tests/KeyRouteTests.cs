@@ -76,7 +76,10 @@ public sealed class KeyRouteTests : IDisposable
         IReadOnlyList<string> printed;
         await using (var store = new SqliteStore(new SqliteStoreOptions { Path = Database }, TimeProvider.System))
         {
-            printed = await Bootstrap.PrepareAsync(store, new TallyOptions { Database = Database }, CancellationToken.None);
+            await store.InitializeAsync(CancellationToken.None);
+            var ids = new SortableIdGenerator(TimeProvider.System);
+            printed = await Bootstrap.PrepareAsync(store, new TallyOptions { Database = Database }, ids, CancellationToken.None);
+            await Bootstrap.StoreFirstKeysAsync(store, printed, ids, CancellationToken.None);
         }
         Assert.Equal(["am_sk_test_", "am_sk_live_"], printed.Select(k => k[..11]));
         Assert.All(printed, k => Assert.True(k.Length >= 11 + 32, k.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));

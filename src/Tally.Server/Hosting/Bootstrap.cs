@@ -5,20 +5,18 @@ using Tally.Server.Api.Keys;
 namespace Tally.Server.Hosting;
 
 /// <summary>
-/// First start: migrate the store, then make sure someone can call it. Keys from TALLY_SECRET_KEYS are registered
-/// for the default organization, and the environment-sourced keys it no longer lists are revoked; with none configured
-/// and an empty database, one sandbox and one live key are generated and printed once (only their hashes are stored).
-/// Keys made by keys.create are never touched here.
+/// First start: make sure someone can call the (migrated) store. Keys from TALLY_SECRET_KEYS are registered for the
+/// default organization, and the environment-sourced keys it no longer lists are revoked; with none configured and an
+/// empty database, one sandbox and one live key are generated, and stored (only their hashes) and printed together
+/// once the server listens (<see cref="StoreFirstKeysAsync"/>). Keys made by keys.create are never touched here.
 /// </summary>
 public static class Bootstrap
 {
     public const string DefaultOrg = "org_default";
 
-    public static async Task<IReadOnlyList<string>> PrepareAsync(ITallyStore store, TallyOptions options, CancellationToken ct,
-        IIdGenerator? ids = null)
+    /// <summary>Registers configured keys; returns the keys to create once listening (none when keys exist or are configured).</summary>
+    public static async Task<IReadOnlyList<string>> PrepareAsync(ITallyStore store, TallyOptions options, IIdGenerator ids, CancellationToken ct)
     {
-        await store.InitializeAsync(ct).ConfigureAwait(false);
-        ids ??= new SortableIdGenerator(TimeProvider.System);
         if (options.SecretKeys.Count > 0)
         {
             // The environment is the list of its keys: those it no longer names stop working now (keys.create's stay).
@@ -39,16 +37,25 @@ public static class Bootstrap
         {
             return [];
         }
-        var sandbox = KeySecrets.NewSecret(Env.Sandbox);
-        var live = KeySecrets.NewSecret(Env.Live);
+        return [KeySecrets.NewSecret(Env.Sandbox), KeySecrets.NewSecret(Env.Live)];
+    }
+
+    /// <summary>Stores first-start keys; called only once the port is bound, so a start that fails loses no key.</summary>
+    public static async Task<IReadOnlyList<string>> StoreFirstKeysAsync(ITallyStore store, IReadOnlyList<string> keys, IIdGenerator ids,
+        CancellationToken ct)
+    {
+        if (keys.Count == 0)
+        {
+            return keys;
+        }
         await store.SyncEnvironmentKeysAsync(DefaultOrg, "Default organization",
-            [KeySecrets.Registration(ids.NewId("key_"), sandbox, Env.Sandbox, "first start"),
-                KeySecrets.Registration(ids.NewId("key_"), live, Env.Live, "first start")], revokeUnlisted: false, ct).ConfigureAwait(false);
-        return [sandbox, live];
+            [.. keys.Select(k => KeySecrets.Registration(ids.NewId("key_"), k, EnvOf(k), "first start"))], revokeUnlisted: false, ct)
+            .ConfigureAwait(false);
+        return keys;
     }
 
     public static Env EnvOf(string key) =>
         key.StartsWith("am_sk_test_", StringComparison.Ordinal) ? Env.Sandbox
         : key.StartsWith("am_sk_live_", StringComparison.Ordinal) ? Env.Live
-        : throw new InvalidOperationException("TALLY_SECRET_KEYS: every key must start with am_sk_test_ (sandbox) or am_sk_live_ (live)");
+        : throw new TallyConfigurationException("TALLY_SECRET_KEYS: every key must start with am_sk_test_ (sandbox) or am_sk_live_ (live)");
 }

@@ -54,11 +54,15 @@ public sealed partial class ResetSweeper(ITallyStore store, TimeProvider time, T
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.SweepInterval, time);
+        var due = time.GetUtcNow() + options.SweepInterval;
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
+            // Lag: how far behind its schedule this pass starts (a long previous pass or a starved thread pool).
+            var lag = time.GetUtcNow() - due;
             try
             {
                 var n = await SweepOnceAsync(stoppingToken).ConfigureAwait(false);
+                Core.Telemetry.TallyMetrics.SweeperRan(true, n, lag);
                 if (n > 0)
                 {
                     LogSwept(log, n);
@@ -66,8 +70,10 @@ public sealed partial class ResetSweeper(ITallyStore store, TimeProvider time, T
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                Core.Telemetry.TallyMetrics.SweeperRan(false, 0, lag);
                 LogFailed(log, e);
             }
+            due += options.SweepInterval;
         }
     }
 

@@ -22,6 +22,9 @@ public sealed record TallyOptions
     /// <summary>SQLite: how many idle customers stay in memory (TALLY_RESIDENT_CUSTOMERS); the rest reload on demand.</summary>
     public int MaxResidentCustomers { get; init; } = 100_000;
 
+    /// <summary>How long start-up waits for a PostgreSQL that is not reachable yet (TALLY_STARTUP_TIMEOUT).</summary>
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public bool IsPostgres => LooksLikePostgres(Database);
 
     public static bool LooksLikePostgres(string database) =>
@@ -42,6 +45,10 @@ public sealed record TallyOptions
             {
                 SecretKeys = keys.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
+            foreach (var key in options.SecretKeys)
+            {
+                _ = Bootstrap.EnvOf(key);
+            }
         }
         if (config["TALLY_IDEMPOTENCY_RETENTION"] is { Length: > 0 } retention)
         {
@@ -61,8 +68,12 @@ public sealed record TallyOptions
             {
                 MaxResidentCustomers = int.TryParse(resident, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
                     ? n
-                    : throw new InvalidOperationException($"TALLY_RESIDENT_CUSTOMERS: '{resident}' is not a positive whole number"),
+                    : throw new TallyConfigurationException($"TALLY_RESIDENT_CUSTOMERS: '{resident}' is not a positive whole number"),
             };
+        }
+        if (config["TALLY_STARTUP_TIMEOUT"] is { Length: > 0 } startup)
+        {
+            options = options with { StartupTimeout = ParseDuration(startup, "TALLY_STARTUP_TIMEOUT") };
         }
         return options;
     }
@@ -85,6 +96,9 @@ public sealed record TallyOptions
         {
             return span;
         }
-        throw new InvalidOperationException($"{setting}: '{text}' is not a duration (use e.g. 30d, 12h, 15m or 30.00:00:00)");
+        throw new TallyConfigurationException($"{setting}: '{text}' is not a duration (use e.g. 30d, 12h, 15m or 30.00:00:00)");
     }
 }
+
+/// <summary>A setting has a value Tally cannot use; the message names the setting and what it expects.</summary>
+public sealed class TallyConfigurationException(string message) : InvalidOperationException(message);

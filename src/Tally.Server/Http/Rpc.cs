@@ -103,6 +103,7 @@ public static partial class Rpc
                 return;
             }
             var reply = await handler(new Call<TRequest>(http, route, request!, body!)).ConfigureAwait(false);
+            Hosting.RequestLog.Observe(http, route, body!, reply);
             await reply.WriteAsync(http).ConfigureAwait(false);
         });
     }
