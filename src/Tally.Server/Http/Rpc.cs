@@ -75,6 +75,9 @@ public sealed class Call<TRequest>(HttpContext http, string route, TRequest requ
     };
 }
 
+/// <summary>Endpoint metadata of an RPC route: its name and request contract (what the route fuzz tests generate from).</summary>
+public sealed record RpcRoute(string Name, JsonTypeInfo Request);
+
 /// <summary>Maps RPC routes: <c>POST /v1/&lt;resource&gt;.&lt;action&gt;</c> with a JSON body (empty means <c>{}</c>).</summary>
 public static partial class Rpc
 {
@@ -105,7 +108,7 @@ public static partial class Rpc
             }
             var reply = await handler(new Call<TRequest>(http, route, request!, body!)).ConfigureAwait(false);
             await reply.WriteAsync(http).ConfigureAwait(false);
-        });
+        }).WithMetadata(new RpcRoute(route, info));
     }
 
     private static async Task<(byte[]? Body, Reply? Error)> ReadBodyAsync(HttpContext http)
