@@ -175,7 +175,8 @@ public static partial class Rpc
     /// </summary>
     private static (T? Value, Reply? Error) ScanAndParse<T>(HttpContext http, byte[] body, JsonTypeInfo<T> info)
     {
-        var scan = BodyScan.Scan(body.AsSpan().Trim(" \t\r\n"u8), info.Options);
+        var trimmed = body.AsSpan().Trim(" \t\r\n"u8);
+        var scan = trimmed.IsEmpty ? default : BodyScan.Scan(trimmed, info.Options);
         if (scan.Problem is not null)
         {
             return (default, Errors.Invalid(http.Tenant(), scan.Problem));
