@@ -60,60 +60,70 @@ public sealed class KillCycleTests : IDisposable
 
     private async Task RunAsync(string database)
     {
-        var server = await ServerProcess.StartAsync(database, Key);
-        await server.PostAsync("features.create", """{"feature_id":"messages","name":"Messages","type":"metered","consumable":true}""", Key);
-        await server.PostAsync("plans.create", $$"""{"plan_id":"pro","name":"Pro","items":[{"feature_id":"messages","included":{{Included}}}]}""", Key);
-        foreach (var customer in Customers)
+        ServerProcess? server = await ServerProcess.StartAsync(database, Key);
+        try
         {
-            Assert.Equal(HttpStatusCode.OK, (await server.PostAsync("customers.get_or_create", $$"""{"customer_id":"{{customer}}"}""", Key)).Status);
-            Assert.Equal(HttpStatusCode.OK, (await server.PostAsync("billing.attach", $$"""{"customer_id":"{{customer}}","plan_id":"pro"}""", Key)).Status);
-        }
-
-        var unansweredAtKills = 0;
-        for (var cycle = 0; cycle < Kills; cycle++)
-        {
-            // The kill lands the moment this cycle's quota of answers arrived, with the other workers mid-request.
-            var target = _acked.Count + AcksPerCycle;
-            using var stop = new CancellationTokenSource();
-            var killed = 0;
-            var current = server;
-            var workers = Enumerable.Range(0, Workers).Select(w => WorkAsync(current, w, stop.Token, () =>
+            await server.PostAsync("features.create", """{"feature_id":"messages","name":"Messages","type":"metered","consumable":true}""", Key);
+            await server.PostAsync("plans.create", $$"""{"plan_id":"pro","name":"Pro","items":[{"feature_id":"messages","included":{{Included}}}]}""", Key);
+            foreach (var customer in Customers)
             {
-                if (_acked.Count >= target && Interlocked.Exchange(ref killed, 1) == 0)
+                Assert.Equal(HttpStatusCode.OK, (await server.PostAsync("customers.get_or_create", $$"""{"customer_id":"{{customer}}"}""", Key)).Status);
+                Assert.Equal(HttpStatusCode.OK, (await server.PostAsync("billing.attach", $$"""{"customer_id":"{{customer}}","plan_id":"pro"}""", Key)).Status);
+            }
+
+            var unansweredAtKills = 0;
+            for (var cycle = 0; cycle < Kills; cycle++)
+            {
+                // The kill lands the moment this cycle's quota of answers arrived, with the other workers mid-request.
+                var target = _acked.Count + AcksPerCycle;
+                using var stop = new CancellationTokenSource();
+                var killed = 0;
+                var current = server;
+                var workers = Enumerable.Range(0, Workers).Select(w => WorkAsync(current, w, stop.Token, () =>
                 {
-                    current.Kill();
-                    stop.Cancel();
-                }
-            })).ToList();
-            await Task.WhenAll(workers);
-            unansweredAtKills += _pending.Count;
-            server.Kill();
-            await server.DisposeAsync();
-            server = await ServerProcess.StartAsync(database, Key);
+                    if (_acked.Count >= target && Interlocked.Exchange(ref killed, 1) == 0)
+                    {
+                        current.Kill();
+                        stop.Cancel();
+                    }
+                })).ToList();
+                await Task.WhenAll(workers);
+                unansweredAtKills += _pending.Count;
+                server.Kill();
+                await server.DisposeAsync();
+                server = null;
+                server = await ServerProcess.StartAsync(database, Key);
+            }
+
+            // The kills did land mid-request: some tracks were sent and never answered (and were retried after the restart).
+            Assert.True(unansweredAtKills > 0);
+
+            // Every key left unanswered by a kill is retried until answered: it applies once, or replays if it had committed.
+            foreach (var (worker, key) in _pending.ToArray())
+            {
+                var (status, _, raw) = await server.PostAsync("balances.track", Body(key), Key);
+                Assert.True(status == HttpStatusCode.OK, raw);
+                _acked[key] = Customer(key);
+                _pending.TryRemove(worker, out _);
+            }
+
+            foreach (var customer in Customers)
+            {
+                var expected = _acked.Values.Count(c => c == customer);
+                var (_, body, _) = await server.PostAsync("customers.get", $$"""{"customer_id":"{{customer}}"}""", Key);
+                var balance = body.GetProperty("balances").GetProperty("messages");
+                Assert.Equal(expected, balance.GetProperty("usage").GetDecimal());
+                Assert.Equal(Included - expected, balance.GetProperty("remaining").GetDecimal());
+            }
         }
-
-        // The kills did land mid-request: some tracks were sent and never answered (and were retried after the restart).
-        Assert.True(unansweredAtKills > 0);
-
-        // Every key left unanswered by a kill is retried until answered: it applies once, or replays if it had committed.
-        foreach (var (worker, key) in _pending.ToArray())
+        finally
         {
-            var (status, _, raw) = await server.PostAsync("balances.track", Body(key), Key);
-            Assert.True(status == HttpStatusCode.OK, raw);
-            _acked[key] = Customer(key);
-            _pending.TryRemove(worker, out _);
+            // Also when an assertion fails mid-cycle: no server process outlives the test.
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
         }
-
-        foreach (var customer in Customers)
-        {
-            var expected = _acked.Values.Count(c => c == customer);
-            var (_, body, _) = await server.PostAsync("customers.get", $$"""{"customer_id":"{{customer}}"}""", Key);
-            var balance = body.GetProperty("balances").GetProperty("messages");
-            Assert.Equal(expected, balance.GetProperty("usage").GetDecimal());
-            Assert.Equal(Included - expected, balance.GetProperty("remaining").GetDecimal());
-        }
-        server.Kill();
-        await server.DisposeAsync();
     }
 
     private async Task WorkAsync(ServerProcess server, int worker, CancellationToken stop, Action afterAck)

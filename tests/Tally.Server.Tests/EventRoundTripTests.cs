@@ -33,7 +33,7 @@ public sealed class EventRoundTripTests : IDisposable
     public async Task EveryKindOfEvent_WithAnyValidUnicode_IsReadBackByEventsList()
     {
         var database = Path.Combine(_dir, "tally.db");
-        var first = await ServerProcess.StartAsync(database, Key);
+        await using var first = await ServerProcess.StartAsync(database, Key);
         var api = first.Api(Key);
         var feature = await api.MeteredFeatureAsync("rt_messages", eventNames: "rt_event");
         var other = await api.MeteredFeatureAsync("rt_other", eventNames: "rt_event");
@@ -70,7 +70,6 @@ public sealed class EventRoundTripTests : IDisposable
 
         // A restart reads the same rows back from the file, not from memory.
         Assert.Equal(0, await first.StopAsync());
-        await first.DisposeAsync();
         await using var second = await ServerProcess.StartAsync(database, Key);
         var again = await ReadAllAsync(second.Api(Key), customer);
         Assert.Equal(listed, again);
