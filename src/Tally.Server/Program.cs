@@ -14,6 +14,9 @@ try
     {
         k.Limits.MaxRequestBodySize = Rpc.MaxBodyBytes + 1;
         k.AddServerHeader = false;
+        // Kestrel refuses a non-ASCII header byte itself, with an empty non-JSON 400 before any middleware runs; read
+        // as Latin-1 every byte is a character, and the headers Tally reads are checked where a JSON 400 can name them.
+        k.RequestHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
     });
     if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
     {

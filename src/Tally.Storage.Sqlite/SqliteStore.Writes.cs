@@ -1,5 +1,5 @@
-using Tally.Core.Telemetry;
 using Tally.Core.Domain;
+using Tally.Core.Telemetry;
 
 namespace Tally.Storage.Sqlite;
 

@@ -139,10 +139,17 @@ public sealed class ValidationTests(TallyApp app) : IClassFixture<TallyApp>
     public async Task BodyOfExactly1MiB_IsRead()
     {
         var (customer, feature, _) = await Api.CustomerWithBalanceAsync(100);
-        var head = $$"""{"customer_id":"{{customer}}","feature_id":"{{feature}}","value":1,"properties":{"pad":""" + "\"";
-        const string Tail = "\"}}";
-        var padding = new string('x', (1024 * 1024) - head.Length - Tail.Length);
-        var body = head + padding + Tail;
+        // Padding in many properties: one string value may be at most 4096 characters (README.md, ## Limits).
+        var head = $$"""{"customer_id":"{{customer}}","feature_id":"{{feature}}","value":1,"properties":{""";
+        const string Tail = "}}";
+        var pads = new System.Text.StringBuilder();
+        for (var i = 0; head.Length + pads.Length + Tail.Length < 1024 * 1024; i++)
+        {
+            var key = $"{(i == 0 ? "" : ",")}\"p{i}\":\"";
+            var room = (1024 * 1024) - head.Length - pads.Length - Tail.Length - key.Length - 1;
+            pads.Append(key).Append('x', Math.Min(4096, room)).Append('"');
+        }
+        var body = head + pads + Tail;
         Assert.Equal(1024 * 1024, System.Text.Encoding.UTF8.GetByteCount(body));
 
         var res = await Api.PostAsync("balances.track", body);

@@ -31,9 +31,12 @@ public static partial class ApiVersion
         {
             return false;
         }
-        var major = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        var minor = m.Groups[2].Success ? int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        return major == 2 && minor is >= 1 and <= 4;
+        // Digits beyond an int (99999999999) are simply not a version Tally serves.
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var minor = 0;
+        return int.TryParse(m.Groups[1].Value, inv, out var major)
+            && (!m.Groups[2].Success || int.TryParse(m.Groups[2].Value, inv, out minor))
+            && major == 2 && minor is >= 1 and <= 4;
     }
 
     public static IApplicationBuilder UseApiVersion(this IApplicationBuilder app) => app.Use(async (http, next) =>
@@ -42,7 +45,7 @@ public static partial class ApiVersion
         if (http.Request.Path.StartsWithSegments("/v1") && !IsSupported(header))
         {
             await Reply.Error(400, ErrorCodes.InvalidApiVersion,
-                    $"\"{header}\" is not a valid API version (Tally serves 2.1 to 2.4 with the 2.3 contract)", http.Tenant())
+                    $"x-api-version header: \"{RequestHeaders.Echo(header)}\" is not a valid API version (Tally serves 2.1 to 2.4 with the 2.3 contract)", http.Tenant())
                 .WriteAsync(http).ConfigureAwait(false);
             return;
         }

@@ -31,6 +31,7 @@ public static partial class Faults
         catch (BadHttpRequestException e) when (!http.Response.HasStarted)
         {
             var code = e.StatusCode == 413 ? ErrorCodes.PayloadTooLarge : ErrorCodes.InvalidRequest;
+            http.Response.Headers.Connection = "close";
             await Reply.Error(e.StatusCode, code, e.Message).WriteAsync(http).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)

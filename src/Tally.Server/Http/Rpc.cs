@@ -74,6 +74,9 @@ public sealed class Call<TRequest>(HttpContext http, string route, TRequest requ
     };
 }
 
+/// <summary>Endpoint metadata of an RPC route: its name and request contract (what the route fuzz tests generate from).</summary>
+public sealed record RpcRoute(string Name, JsonTypeInfo Request);
+
 /// <summary>Maps RPC routes: <c>POST /v1/&lt;resource&gt;.&lt;action&gt;</c> with a JSON body (empty means <c>{}</c>).</summary>
 public static partial class Rpc
 {
@@ -96,7 +99,7 @@ public static partial class Rpc
                 await error.WriteAsync(http).ConfigureAwait(false);
                 return;
             }
-            var (request, parseError) = Parse(http, body!, info);
+            var (request, parseError) = RequestHeaders.Check(http) is { } headerError ? (default, headerError) : ScanAndParse(http, body!, info);
             if (parseError is not null)
             {
                 await parseError.WriteAsync(http).ConfigureAwait(false);
@@ -105,7 +108,7 @@ public static partial class Rpc
             var reply = await handler(new Call<TRequest>(http, route, request!, body!)).ConfigureAwait(false);
             Hosting.RequestLog.Observe(http, route, body!, reply);
             await reply.WriteAsync(http).ConfigureAwait(false);
-        });
+        }).WithMetadata(new RpcRoute(route, info));
     }
 
     private static async Task<(byte[]? Body, Reply? Error)> ReadBodyAsync(HttpContext http)
@@ -149,10 +152,38 @@ public static partial class Rpc
         {
             return (null, TooLarge(http));
         }
+        catch (BadHttpRequestException e)
+        {
+            // A malformed body framing (a bad chunk, a body shorter than its Content-Length): the connection cannot
+            // carry another request, which the client is told.
+            http.Response.Headers.Connection = "close";
+            return (null, Reply.Error(e.StatusCode, ErrorCodes.InvalidRequest, $"request body: {e.Message}", http.Tenant()));
+        }
     }
 
-    private static Reply TooLarge(HttpContext http) =>
-        Reply.Error(413, ErrorCodes.PayloadTooLarge, $"Request body is larger than {MaxBodyBytes} bytes", http.Tenant());
+    private static Reply TooLarge(HttpContext http)
+    {
+        // The rest of the body stays unread, so Kestrel cannot keep the connection; saying so lets the client open a
+        // new one for its next request instead of failing on this one.
+        http.Response.Headers.Connection = "close";
+        return Reply.Error(413, ErrorCodes.PayloadTooLarge, $"Request body is larger than {MaxBodyBytes} bytes", http.Tenant());
+    }
+
+    /// <summary>
+    /// Parses after <see cref="BodyScan"/> found nothing wrong; a body the scan could not read is never bound, even
+    /// if the deserializer would accept it (the two read with the same options, so that should not happen).
+    /// </summary>
+    private static (T? Value, Reply? Error) ScanAndParse<T>(HttpContext http, byte[] body, JsonTypeInfo<T> info)
+    {
+        var trimmed = body.AsSpan().Trim(" \t\r\n"u8);
+        var scan = trimmed.IsEmpty ? default : BodyScan.Scan(trimmed, info.Options);
+        if (scan.Problem is not null)
+        {
+            return (default, Errors.Invalid(http.Tenant(), scan.Problem));
+        }
+        var (value, error) = Parse(http, body, info);
+        return error is null && scan.Unreadable ? (default, Errors.Invalid(http.Tenant(), "request body is not valid JSON")) : (value, error);
+    }
 
     public static (T? Value, Reply? Error) Parse<T>(HttpContext http, byte[] body, JsonTypeInfo<T> info)
     {
@@ -233,6 +264,16 @@ public static partial class Rpc
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } f)
         {
             f.MaxRequestBodySize = MaxBodyBytes + 1;
+        }
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            // Whatever answers (a 401 before the body is read, the 413), Kestrel cannot drain a body over its limit
+            // and drops the connection afterwards: announce it so a client does not reuse it.
+            http.Response.OnStarting(static state =>
+            {
+                ((HttpContext)state).Response.Headers.Connection = "close";
+                return Task.CompletedTask;
+            }, http);
         }
         return next(http);
     });
