@@ -290,6 +290,9 @@ public sealed class CustomerChanges
     public List<BalanceLock> UpsertLocks { get; } = [];
     public List<string> DeleteLocks { get; } = [];
     public List<LedgerEvent> Events { get; } = [];
+
+    /// <summary>Webhook notifications raised by the unit, committed in the same transaction (the outbox).</summary>
+    public List<Notification> Notifications { get; } = [];
     public long NextSeq { get; set; }
 
     /// <summary>True when the unit took new sequence numbers, so the stored counter must move (rarely: new rows).</summary>
@@ -299,7 +302,7 @@ public sealed class CustomerChanges
         Customer is null && !DeleteCustomer && UpsertEntities.Count == 0 && DeleteEntities.Count == 0
         && UpsertSources.Count == 0 && DeleteSources.Count == 0 && UpsertRollovers.Count == 0
         && DeleteRollovers.Count == 0 && UpsertPlans.Count == 0 && DeletePlans.Count == 0
-        && UpsertLocks.Count == 0 && DeleteLocks.Count == 0 && Events.Count == 0;
+        && UpsertLocks.Count == 0 && DeleteLocks.Count == 0 && Events.Count == 0 && Notifications.Count == 0;
 }
 
 public enum LockStatus

@@ -15,6 +15,7 @@ public sealed class Working
     private readonly Dictionary<string, CustomerPlan?> _plans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BalanceLock?> _locks = new(StringComparer.Ordinal);
     private readonly List<LedgerEvent> _events = [];
+    private List<Notification>? _notifications;
     private Customer? _customer;
 
     public Working(CustomerState state, bool customerIsNew = false)
@@ -100,6 +101,12 @@ public sealed class Working
 
     public void Append(LedgerEvent e) => _events.Add(e);
 
+    /// <summary>Raises a notification; it commits with this unit's changes or not at all.</summary>
+    public void Raise(Notification notification) => (_notifications ??= []).Add(notification);
+
+    /// <summary>The notifications raised so far in this unit.</summary>
+    public IReadOnlyList<Notification> Notifications => _notifications ?? (IReadOnlyList<Notification>)[];
+
     public CustomerChanges ToChanges()
     {
         var c = new CustomerChanges
@@ -123,6 +130,10 @@ public sealed class Working
         Split(_plans, c.UpsertPlans, c.DeletePlans);
         Split(_locks, c.UpsertLocks, c.DeleteLocks);
         c.Events.AddRange(_events);
+        if (_notifications is not null)
+        {
+            c.Notifications.AddRange(_notifications);
+        }
         return c;
     }
 
