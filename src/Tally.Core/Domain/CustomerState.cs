@@ -32,7 +32,7 @@ public sealed class CustomerState
             if (!_nextDueKnown)
             {
                 _nextDue = Min(Min(Min(_sources.Values.Select(s => s.NextResetAt)), Min(Min(_rollovers.Values.Select(r => r.ExpiresAt)),
-                    Min(_locks.Values.Select(l => l.ExpiresAt)))), Min(_plans.Values.Select(p => p.DueAt)));
+                    Min(_locks.Values.Select(l => l.ExpiresAt)))), Min(_plans.Values.Select(p => p.DueAt())));
                 _nextDueKnown = true;
             }
             return _nextDue;

@@ -71,7 +71,7 @@ public sealed record CustomerPlan
     /// The next moment this plan changes by itself: a scheduled plan starts, an ending plan ends. The store keeps it
     /// in a column so the sweeper finds idle customers whose plan is due.
     /// </summary>
-    public DateTimeOffset? DueAt => Status == AttachmentStatus.Scheduled ? StartedAt : EndsAt;
+    public DateTimeOffset? DueAt() => Status == AttachmentStatus.Scheduled ? StartedAt : EndsAt;
 
     /// <summary>Prepaid quantities chosen at attach time, per feature.</summary>
     public IReadOnlyDictionary<string, decimal> Options { get; init; } = new Dictionary<string, decimal>();

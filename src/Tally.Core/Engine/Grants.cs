@@ -42,7 +42,12 @@ public static class Grants
         if (terms.StartsAt is { } startsAt && startsAt > now)
         {
             // A scheduled plan holds no balances until it starts (Lifecycle activates it, replacing its group's plan then).
-            var scheduled = NewAttachment(plan, entityId, prepaidQuantities, startsAt, ids) with { Status = AttachmentStatus.Scheduled };
+            var scheduled = NewAttachment(plan, entityId, prepaidQuantities, startsAt, ids) with
+            {
+                Status = AttachmentStatus.Scheduled,
+                TrialEndsAt = terms.TrialEndsAt,
+                EndsAt = terms.EndsWithTrial ? terms.TrialEndsAt : null,
+            };
             w.Put(scheduled);
             return new AttachOutcome(AttachStatus.Attached, scheduled, []);
         }

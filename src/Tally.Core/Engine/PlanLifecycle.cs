@@ -69,8 +69,8 @@ public static class PlanLifecycle
         for (var guard = 0; guard < 1000; guard++)
         {
             var next = w.Plans()
-                .Where(p => p.DueAt is { } d && d <= now)
-                .OrderBy(p => p.DueAt)
+                .Where(p => p.DueAt() is { } d && d <= now)
+                .OrderBy(p => p.DueAt())
                 .ThenBy(p => p.Status == AttachmentStatus.Scheduled ? 1 : 0)
                 .ThenBy(p => p.Id, StringComparer.Ordinal)
                 .FirstOrDefault();
