@@ -85,7 +85,8 @@ public sealed class CustomerState
     public void Apply(CustomerChanges changes)
     {
         if (changes.UpsertSources.Count > 0 || changes.DeleteSources.Count > 0 || changes.UpsertRollovers.Count > 0
-            || changes.DeleteRollovers.Count > 0 || changes.UpsertLocks.Count > 0 || changes.DeleteLocks.Count > 0)
+            || changes.DeleteRollovers.Count > 0 || changes.UpsertLocks.Count > 0 || changes.DeleteLocks.Count > 0
+            || changes.UpsertPlans.Count > 0 || changes.DeletePlans.Count > 0)
         {
             ObserveDueChanges(changes);
         }

@@ -42,10 +42,17 @@ public static class PlanLifecycle
         }
         var anchor = cp.CurrentPeriodStart ?? cp.StartedAt;
         var at = now < anchor ? anchor : now;
-        var end = Calendar.NextAfter(anchor, c.Interval, c.Count, at);
-        var start = Calendar.Add(end, c.Interval, c.Count, -1);
-        // Month steps clamp; the previous boundary must never fall before the anchor.
-        return (start < anchor ? anchor : start, end);
+        // Every boundary is computed from the anchor (month steps clamp), so find the last one at or before now.
+        var k = Math.Max(0, (long)((at - anchor).Ticks / c.Interval.NominalLength(c.Count).Ticks) - 1);
+        while (k > 0 && Calendar.Add(anchor, c.Interval, c.Count, k) > at)
+        {
+            k--;
+        }
+        while (Calendar.Add(anchor, c.Interval, c.Count, k + 1) <= at)
+        {
+            k++;
+        }
+        return (Calendar.Add(anchor, c.Interval, c.Count, k), Calendar.Add(anchor, c.Interval, c.Count, k + 1));
     }
 
     /// <summary>The group's free default plan (auto-enabled, not an add-on), other than <paramref name="exceptPlanId"/>.</summary>
