@@ -44,7 +44,9 @@ internal static class PlanRules
     public static (List<Core.Domain.PlanItem>? Items, Reply? Error) Items(TenantId t, List<Contracts.PlanItem>? items, Catalog catalog)
     {
         var list = new List<Core.Domain.PlanItem>();
-        var seen = new HashSet<(string, string?)>();
+        // Two items of one feature conflict only when reset interval, interval count and entity_feature_id all match
+        // (as in Autumn): per-seat and customer-level allowances of one feature may live side by side.
+        var seen = new HashSet<(string, string?, int, string?)>();
         for (var i = 0; i < (items?.Count ?? 0); i++)
         {
             var (item, error) = Item(t, items![i], catalog, $"items[{i}]");
@@ -52,9 +54,9 @@ internal static class PlanRules
             {
                 return (null, error);
             }
-            if (!seen.Add((item!.FeatureId, item.Reset?.Interval.ToWire())))
+            if (!seen.Add((item!.FeatureId, item.Reset?.Interval.ToWire(), item.Reset?.IntervalCount ?? 1, item.EntityFeatureId)))
             {
-                return (null, Errors.Invalid(t, $"items[{i}]: feature {item.FeatureId} appears twice with the same reset interval"));
+                return (null, Errors.Invalid(t, $"items[{i}]: feature {item.FeatureId} appears twice with the same reset interval and entity_feature_id"));
             }
             list.Add(item);
         }
