@@ -63,6 +63,39 @@ internal static class PlanRules
         return (list, null);
     }
 
+    /// <summary>
+    /// The first item field of Autumn's schema that Tally cannot honour (pooled balances, payment-provider proration,
+    /// item expiry, threshold billing, feature overrides), so it is refused rather than silently dropped; null when
+    /// none is set. An explicit <c>pooled: false</c> and a JSON null are what Tally does anyway.
+    /// </summary>
+    public static string? UnsupportedItemField(Contracts.PlanItem w) =>
+        w.Pooled == true ? "pooled"
+        : Given(w.Proration) ? "proration"
+        : Given(w.Expiry) ? "expiry"
+        : Given(w.ThresholdBilling) ? "threshold_billing"
+        : Given(w.FeatureOverride) ? "feature_override"
+        : null;
+
+    /// <summary>
+    /// The first plan-level field of Autumn's schema Tally cannot honour (licenses, variants and their parents, a
+    /// migration of existing customers); null when none is set. An empty list asks for nothing and passes.
+    /// </summary>
+    public static string? UnsupportedPlanField(System.Text.Json.JsonElement? licenses, System.Text.Json.JsonElement? variants = null,
+        System.Text.Json.JsonElement? licenseParents = null, System.Text.Json.JsonElement? migration = null) =>
+        Given(licenses) ? "licenses"
+        : Given(variants) ? "variants"
+        : Given(licenseParents) ? "update_license_parents"
+        : Given(migration) ? "migration"
+        : null;
+
+    private static bool Given(System.Text.Json.JsonElement? e) => e is { } v && v.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined => false,
+        System.Text.Json.JsonValueKind.Array => v.GetArrayLength() > 0,
+        System.Text.Json.JsonValueKind.Object => v.EnumerateObject().Any(),
+        _ => true,
+    };
+
     private static (Core.Domain.PlanItem? Item, Reply? Error) Item(TenantId t, Contracts.PlanItem w, Catalog catalog, string at)
     {
         if (w is null || string.IsNullOrWhiteSpace(w.FeatureId))
@@ -72,6 +105,10 @@ internal static class PlanRules
         if (catalog.Feature(w.FeatureId) is not { } feature)
         {
             return (null, Reply.Error(404, ErrorCodes.FeatureNotFound, $"Feature {w.FeatureId} not found ({at}.feature_id)", t));
+        }
+        if (UnsupportedItemField(w) is { } field)
+        {
+            return (null, Errors.Invalid(t, $"{at}.{field}: not supported by Tally"));
         }
         if (w.Included is < 0)
         {
