@@ -112,37 +112,29 @@ describe("parity with Autumn's balance rules", () => {
     await a.features.create({ featureId: messages, name: "Messages", type: "metered", consumable: true });
     await a.features.create({ featureId: seats, name: "Seats", type: "metered", consumable: false });
 
-    const ok = await a.plans.create({
-      planId: uid("plan"),
-      name: "Per seat and shared",
-      items: [
-        { featureId: messages, included: 100, reset: { interval: "month" } },
-        { featureId: messages, included: 10, reset: { interval: "month" }, entityFeatureId: seats },
-      ],
-    });
-    assert.equal(ok.items.length, 2);
+    // autumn-js has no entityFeatureId on plans.create items (it would drop it), so the bodies go out raw with
+    // the SDK's headers; the plan is read back through the SDK.
+    const item = (entityFeatureId) => ({ feature_id: messages, included: 10, reset: { interval: "month" }, entity_feature_id: entityFeatureId });
+    const planId = uid("plan");
+    const ok = await srv.post("plans.create", { plan_id: planId, name: "Per seat and shared", items: [item(null), item(seats)] });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal((await a.plans.get({ planId })).items.length, 2);
 
-    const err = await sdkError(
-      a.plans.create({
-        planId: uid("plan"),
-        name: "Twice per seat",
-        items: [
-          { featureId: messages, included: 100, reset: { interval: "month" }, entityFeatureId: seats },
-          { featureId: messages, included: 10, reset: { interval: "month" }, entityFeatureId: seats },
-        ],
-      }),
-    );
-    assert.equal(err.status, 400);
+    const twice = await srv.post("plans.create", { plan_id: uid("plan"), name: "Twice per seat", items: [item(seats), item(seats)] });
+    assert.equal(twice.status, 400);
+    assert.match(twice.body.message, /items\[1\]/);
   });
 
-  test("rule 7: batchTrack answers 200 and an item naming an unknown entity is skipped, not the batch", async () => {
+  // Autumn's handler answers 200, but its published contract and autumn-js 1.3.13 accept only 202 (the SDK throws
+  // on a 200), so Tally keeps 202: the official SDK working unchanged comes first.
+  test("rule 7: batchTrack answers 202 and an item naming an unknown entity is skipped, not the batch", async () => {
     const ids = await onPlan(100);
     const res = await srv.post("balances.batch_track", [
       { customer_id: ids.customer, feature_id: ids.messages, value: 2 },
       { customer_id: ids.customer, feature_id: ids.messages, value: 5, entity_id: uid("ghost") },
       { customer_id: ids.customer, feature_id: ids.messages, value: 3 },
     ]);
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 202);
     assert.deepEqual(res.body, { success: true });
     assert.equal((await balanceOf(ids.customer, ids.messages)).remaining, 95);
 
@@ -157,11 +149,11 @@ describe("parity with Autumn's balance rules", () => {
     const item = { customer_id: ids.customer, feature_id: ids.messages, value: 10, idempotency_key: key };
 
     const first = await srv.post("balances.batch_track", [item, item, { customer_id: ids.customer, feature_id: ids.messages, value: 1 }]);
-    assert.equal(first.status, 200);
+    assert.equal(first.status, 202);
     assert.equal((await balanceOf(ids.customer, ids.messages)).remaining, 89, "10 once, plus the unkeyed 1");
 
     const second = await srv.post("balances.batch_track", [item]);
-    assert.equal(second.status, 200);
+    assert.equal(second.status, 202);
     assert.equal((await balanceOf(ids.customer, ids.messages)).remaining, 89, "a later batch with the key applies nothing");
 
     const track = await srv.post("balances.track", item);

@@ -246,7 +246,7 @@ describe("attach and track", () => {
     assert.equal((await a.customers.get({ customerId: ids.customer })).balances[ids.messages].remaining, 98);
   });
 
-  test("batchTrack applies every item (200 success): 2 + 3 messages and 1 premium message, three events", async () => {
+  test("batchTrack applies every item (202 success): 2 + 3 messages and 1 premium message, three events", async () => {
     const a = srv.autumn;
     const ids = await setup();
     const r = await a.batchTrack([

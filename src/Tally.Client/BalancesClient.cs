@@ -132,7 +132,7 @@ public sealed class BalancesClient
     /// </summary>
     /// <param name="items">The tracks, each with exactly one of feature id and event name.</param>
     /// <param name="ct">Cancels the call, including waits between retries.</param>
-    /// <returns><c>{success: true}</c> (the server answers 200, as Autumn does).</returns>
+    /// <returns><c>{success: true}</c> (the server answers 202).</returns>
     /// <exception cref="ArgumentException">No items, too many, or an invalid item (its index is named).</exception>
     /// <exception cref="TallyApiException">The server refused the batch.</exception>
     public Task<SuccessResponse> BatchTrackAsync(IEnumerable<TrackParams> items, CancellationToken ct = default)

@@ -9,7 +9,7 @@ public sealed class BalanceWriteRouteTests(TallyApp app) : IClassFixture<TallyAp
     private TallyApi Api => app.Api;
 
     [Fact]
-    public async Task BatchTrack_AppliesEveryItem_AndAnswers200()
+    public async Task BatchTrack_AppliesEveryItem_AndAnswers202()
     {
         var (a, feature, plan) = await Api.CustomerWithBalanceAsync(100);
         var b = await Api.CustomerAsync();
@@ -21,7 +21,7 @@ public sealed class BalanceWriteRouteTests(TallyApp app) : IClassFixture<TallyAp
              {"customer_id":"{{a}}","feature_id":"{{feature}}","value":5}]
             """);
 
-        Assert.True(res.ShouldBe(200).Json.GetProperty("success").GetBoolean());
+        Assert.True(res.ShouldBe(202).Json.GetProperty("success").GetBoolean());
         Assert.Equal(85m, (await Api.BalanceAsync(a, feature))!.Remaining);
         Assert.Equal(80m, (await Api.BalanceAsync(b, feature))!.Remaining);
         Assert.Equal(2, (await Api.EventsAsync(a)).Count);

@@ -51,7 +51,7 @@ public sealed class EventRoundTripTests : IDisposable
             expected.Add(Normal(props));
         }
         (await api.PostAsync("balances.check", $$$"""{"customer_id":"{{{customer}}}","feature_id":"{{{feature}}}","required_balance":2,"send_event":true,"properties":{"via":"check"}}""")).ShouldBe(200);
-        Assert.Equal(200, (await api.PostAsync("balances.batch_track", $$$"""[{"customer_id":"{{{customer}}}","feature_id":"{{{feature}}}","properties":{"via":"batch \ud83d\ude00"}}]""")).Status);
+        Assert.Equal(202, (await api.PostAsync("balances.batch_track", $$$"""[{"customer_id":"{{{customer}}}","feature_id":"{{{feature}}}","properties":{"via":"batch \ud83d\ude00"}}]""")).Status);
         (await api.PostAsync("balances.track", $$$"""{"customer_id":"{{{customer}}}","event_name":"rt_event","properties":{"via":"fan-out"}}""")).ShouldBe(200);
         (await api.PostAsync("balances.track", $$$"""{"customer_id":"{{{customer}}}","entity_id":"rt_seat","feature_id":"{{{feature}}}","properties":{"via":"entity"}}""")).ShouldBe(200);
         foreach (var (lockId, action) in new[] { ("rt_lock_a", "confirm"), ("rt_lock_b", "release") })

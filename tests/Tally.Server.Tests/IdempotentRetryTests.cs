@@ -183,8 +183,8 @@ public sealed class IdempotentRetryTests(TallyApp app) : IClassFixture<TallyApp>
 
         var (first, retry) = await TwiceAsync("balances.batch_track", body);
 
-        first.ShouldBe(200);
-        retry.ShouldBe(200);
+        first.ShouldBe(202);
+        retry.ShouldBe(202);
         Assert.Equal(85m, (await Api.BalanceAsync(customer, feature))!.Remaining);
         Assert.Equal(2, (await Api.EventsAsync(customer)).Count);
     }

@@ -46,7 +46,7 @@ public static class ApiDocs
             ["track"] = (typeof(TrackParams), 200, typeof(BalancesTrackResponse)),
             ["balances.check"] = (typeof(CheckParams), 200, typeof(CheckResponse)),
             ["check"] = (typeof(CheckParams), 200, typeof(CheckResponse)),
-            ["balances.batch_track"] = (typeof(List<TrackParams>), 200, typeof(SuccessResponse)),
+            ["balances.batch_track"] = (typeof(List<TrackParams>), 202, typeof(SuccessResponse)),
             ["balances.create"] = (typeof(CreateBalanceParams), 200, typeof(SuccessResponse)),
             ["balances.update"] = (typeof(UpdateBalanceParams), 200, typeof(SuccessResponse)),
             ["balances.delete"] = (typeof(DeleteBalanceParams), 200, typeof(SuccessResponse)),

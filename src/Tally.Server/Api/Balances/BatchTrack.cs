@@ -11,8 +11,8 @@ namespace Tally.Server.Api.Balances;
 /// <summary>
 /// balances.batch_track: every item is validated against the catalog before anything is applied (one bad item → 400
 /// naming its index); then each customer's items are applied in order. An item that reject-mode cannot cover, or
-/// that names an entity the customer does not have, is skipped, as Autumn's queue drops it; the answer is 200
-/// {success: true}. An item's own idempotency_key is honoured exactly as on balances.track: the item runs in its own
+/// that names an entity the customer does not have, is skipped, as Autumn's queue drops it; the answer is 202
+/// {success: true}, the status Autumn's published contract and its official SDK (which refuses any other) expect. An item's own idempotency_key is honoured exactly as on balances.track: the item runs in its own
 /// unit under that key, so a key already applied (earlier in the batch, by an earlier batch or by a track) applies
 /// once.
 /// </summary>
@@ -83,8 +83,10 @@ internal static class BatchTrack
                 }
             }
         }
-        return Reply.Success;
+        return Accepted;
     }
+
+    private static readonly Reply Accepted = Reply.Success with { Status = 202 };
 
     /// <summary>
     /// Cuts one customer's items into units in request order: each item with its own idempotency_key alone, the
@@ -168,6 +170,6 @@ internal static class BatchTrack
             var (_, outcome) = Track.Deduct(item, features, w, cat, u.Now, g.EventIds[k]);
             applied += outcome.Status == TrackStatus.InsufficientBalance ? 0 : 1;
         }
-        return g.Keyed && applied == 0 ? UnitContext.Answer(w, Reply.Success) : UnitContext.Commit(w, Reply.Success);
+        return g.Keyed && applied == 0 ? UnitContext.Answer(w, Accepted) : UnitContext.Commit(w, Accepted);
     }
 }

@@ -132,7 +132,7 @@ public sealed class ParityDecisionTests
 
         var d = BatchTrack.Decide(state, Cat, Unit(false, Item(2), Item(5, entity: "ghost"), Item(3)), At());
 
-        Assert.Equal(200, d.Result.Status);
+        Assert.Equal(202, d.Result.Status);
         Assert.Equal(95m, Assert.Single(d.Changes!.UpsertSources).Balance);
         Assert.Equal(2, d.Changes.Events.Count);
     }
