@@ -166,4 +166,27 @@ describe("parity with Autumn's balance rules", () => {
     assert.equal((await balanceOf(ids.customer, ids.messages)).remaining, 79, "a key a track applied holds in a batch too");
     assert.equal((await srv.autumn.events.list({ customerId: ids.customer })).list.length, 3);
   });
+
+  test("check withPreview: a denied check names the upgrade that unlocks the feature, from the catalog", async () => {
+    const a = srv.autumn;
+    const ids = await onPlan(5);
+    const pro = uid("pro");
+    await a.plans.create({
+      planId: pro,
+      name: "Pro",
+      price: { amount: 20, interval: "month" },
+      items: [{ featureId: ids.messages, included: 500, reset: { interval: "month" } }],
+    });
+    await a.track({ customerId: ids.customer, featureId: ids.messages, value: 5 });
+
+    const c = await a.check({ customerId: ids.customer, featureId: ids.messages, withPreview: true });
+    assert.equal(c.allowed, false);
+    assert.equal(c.preview.scenario, "usage_limit");
+    assert.equal(c.preview.title, "Upgrade to Pro");
+    assert.equal(c.preview.featureId, ids.messages);
+    assert.deepEqual(c.preview.products.map((p) => p.id), [pro]);
+
+    const plain = await a.check({ customerId: ids.customer, featureId: ids.messages });
+    assert.equal(plain.preview ?? null, null, "no preview unless asked");
+  });
 });

@@ -5,7 +5,10 @@ using Tally.Server.Api.Balances;
 using Tally.Server.Api.Plans;
 using static Tally.Server.Tests.Api.Kit;
 
+using CustomerPlan = Tally.Core.Domain.CustomerPlan;
 using Feature = Tally.Core.Domain.Feature;
+using Plan = Tally.Core.Domain.Plan;
+using PlanPrice = Tally.Core.Domain.PlanPrice;
 
 namespace Tally.Server.Tests.Api.Balances;
 
@@ -200,5 +203,35 @@ public sealed class ParityDecisionTests
         }
         Assert.Equal(400, error!.Status);
         Assert.Contains($"items[0].{field}: not supported by Tally", Json(error).GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public void CheckDecide_DeniedWithPreview_NamesTheCheapestUpgradeAndTheAddOn()
+    {
+        var free = new Plan { Id = "free", Name = "Free", Items = [new() { FeatureId = "messages", Included = 5 }] };
+        var pro = new Plan { Id = "pro", Name = "Pro", Price = new PlanPrice(20m, ResetInterval.Month, 1), Items = [new() { FeatureId = "messages", Included = 500 }] };
+        var max = new Plan { Id = "max", Name = "Max", Price = new PlanPrice(90m, ResetInterval.Month, 1), Items = [new() { FeatureId = "messages", Included = 5000 }] };
+        var pack = new Plan { Id = "pack", Name = "Pack", AddOn = true, Items = [new() { FeatureId = "messages", Included = 100 }] };
+        var cat = new Catalog([Metered("messages")], [free, pro, max, pack]);
+        var state = Customer("cus_1", null, Grant("messages", 5, balance: 0, planId: "free"));
+        state.Apply(PlanAttached());
+        var body = new CheckParams { CustomerId = "cus_1", FeatureId = "messages", WithPreview = true };
+
+        var denied = Check.Decide(state, cat, new Check.Command(body, "evt_a"), At());
+        var without = Check.Decide(state, cat, new Check.Command(new CheckParams { CustomerId = "cus_1", FeatureId = "messages" }, "evt_a"), At());
+
+        var preview = Json(denied.Result).GetProperty("preview");
+        Assert.Equal("usage_limit", preview.GetProperty("scenario").GetString());
+        Assert.Equal("Upgrade to Pro", preview.GetProperty("title").GetString());
+        Assert.Equal(new[] { "pro", "max", "pack" }, preview.GetProperty("products").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+        Assert.Contains("Alternatively, you can purchase the Pack add on.", preview.GetProperty("message").GetString());
+        Assert.False(Json(without.Result).TryGetProperty("preview", out _));
+    }
+
+    private static CustomerChanges PlanAttached()
+    {
+        var changes = new CustomerChanges();
+        changes.UpsertPlans.Add(new CustomerPlan { Id = "cp_free", PlanId = "free" });
+        return changes;
     }
 }
