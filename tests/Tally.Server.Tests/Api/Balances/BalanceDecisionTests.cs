@@ -144,20 +144,6 @@ public sealed class BalanceDecisionTests
     }
 
     [Fact]
-    public void BatchTrackCheckSubject_UnknownEntity_IsEntityNotFound()
-    {
-        var state = Customer("cus_1", [Entity("seat_1", "seats")]);
-        var u = At();
-
-        var known = BatchTrack.CheckSubject(u.Open(state, Cat), Cat, ["seat_1"], u);
-        var unknown = BatchTrack.CheckSubject(u.Open(state, Cat), Cat, ["seat_1", "seat_2"], u);
-
-        Assert.True(known.Result.IsSuccess);
-        Assert.Equal((404, "entity_not_found"), (unknown.Result.Status, Code(unknown.Result)));
-        Assert.Null(unknown.Changes);
-    }
-
-    [Fact]
     public void CreateBalanceDecide_NewGrant_IsCommitted_AndAPastExpiryIsRejected()
     {
         var u = At();
