@@ -22,11 +22,14 @@ public sealed record UsageLimit(string FeatureId, bool Enabled, decimal Limit, C
 /// <summary>Forces a feature's sources to be allowed (or forbidden) to go below zero (<c>overage_allowed[]</c>).</summary>
 public sealed record OverageControl(string FeatureId, bool Enabled);
 
-/// <summary>Caps the overage of a feature (<c>spend_limits[]</c>), in feature units or as a percentage of the granted amount.</summary>
-public sealed record SpendLimit(string FeatureId, bool Enabled, bool UsagePercentage, decimal OverageLimit);
+/// <summary>
+/// Caps the overage of a feature (<c>spend_limits[]</c>), in feature units or as a percentage of the granted amount.
+/// A null feature applies to every feature; a null limit caps nothing.
+/// </summary>
+public sealed record SpendLimit(string? FeatureId, bool Enabled, bool UsagePercentage, decimal? OverageLimit);
 
-/// <summary>A usage alert (<c>usage_alerts[]</c>): raised once per threshold per period when crossed.</summary>
-public sealed record UsageAlert(string FeatureId, bool Enabled, decimal Threshold, string ThresholdType, string? Name)
+/// <summary>A usage alert (<c>usage_alerts[]</c>): raised once per threshold per period when crossed; a null feature watches every feature.</summary>
+public sealed record UsageAlert(string? FeatureId, bool Enabled, decimal Threshold, string ThresholdType, string? Name)
 {
     /// <summary>The alert's identity within its subject: what a fired mark remembers.</summary>
     public string Key => ThresholdType + ":" + Threshold.ToString(CultureInfo.InvariantCulture);
@@ -150,7 +153,7 @@ public sealed record BillingControls(
     private static string? ParseOverage(JsonElement e, string at, List<OverageControl> into)
     {
         if (FeatureId(e, at, out var fid) is { } err) return err;
-        if (Bool(e, at, "enabled", null, out var enabled) is { } err2) return err2;
+        if (Bool(e, at, "enabled", true, out var enabled) is { } err2) return err2;
         if (into.Exists(x => x.FeatureId == fid)) return $"{at}: a second overage_allowed entry for feature {fid}";
         into.Add(new OverageControl(fid, enabled));
         return null;
@@ -158,19 +161,19 @@ public sealed record BillingControls(
 
     private static string? ParseSpend(JsonElement e, string at, List<SpendLimit> into)
     {
-        if (FeatureId(e, at, out var fid) is { } err) return err;
+        if (OptionalFeatureId(e, at, out var fid) is { } err) return err;
         if (Bool(e, at, "enabled", true, out var enabled) is { } err2) return err2;
         if (Word(e, at, "limit_type", ["absolute", "usage_percentage"], "absolute", out var type) is { } err3) return err3;
-        if (Number(e, at, "overage_limit", required: true, out var limit) is { } err4) return err4;
+        if (Number(e, at, "overage_limit", required: false, out var limit) is { } err4) return err4;
         if (limit < 0) return $"{at}.overage_limit: must be at least 0";
-        if (into.Exists(x => x.FeatureId == fid)) return $"{at}: a second spend limit for feature {fid}";
-        into.Add(new SpendLimit(fid, enabled, type == "usage_percentage", limit!.Value));
+        if (into.Exists(x => x.FeatureId == fid)) return $"{at}: a second spend limit for feature {fid ?? "(all)"}";
+        into.Add(new SpendLimit(fid, enabled, type == "usage_percentage", limit));
         return null;
     }
 
     private static string? ParseAlert(JsonElement e, string at, List<UsageAlert> into)
     {
-        if (FeatureId(e, at, out var fid) is { } err) return err;
+        if (OptionalFeatureId(e, at, out var fid) is { } err) return err;
         if (Bool(e, at, "enabled", true, out var enabled) is { } err2) return err2;
         if (Number(e, at, "threshold", required: true, out var threshold) is { } err3) return err3;
         if (threshold < 0) return $"{at}.threshold: must be at least 0";
@@ -187,7 +190,7 @@ public sealed record BillingControls(
         var alert = new UsageAlert(fid, enabled, threshold!.Value, type, name);
         if (into.Exists(x => x.FeatureId == fid && x.Key == alert.Key))
         {
-            return $"{at}: a second usage alert for feature {fid} at {type} {threshold}";
+            return $"{at}: a second usage alert for feature {fid ?? "(all)"} at {type} {threshold}";
         }
         into.Add(alert);
         return null;
@@ -202,6 +205,18 @@ public sealed record BillingControls(
         }
         id = f.GetString()!;
         return null;
+    }
+
+    private static string? OptionalFeatureId(JsonElement e, string at, out string? id)
+    {
+        id = null;
+        if (!e.TryGetProperty("feature_id", out var f) || f.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        var err = FeatureId(e, at, out var given);
+        id = given;
+        return err;
     }
 
     private static string? Bool(JsonElement e, string at, string name, bool? fallback, out bool value)

@@ -68,8 +68,8 @@ public sealed class Controls
         {
             foreach (var s in c.SpendLimits)
             {
-                if (!s.Enabled || s.FeatureId != featureId) continue;
-                var cap = s.UsagePercentage ? s.OverageLimit / 100m * granted : s.OverageLimit;
+                if (!s.Enabled || s.OverageLimit is not { } limit || (s.FeatureId is not null && s.FeatureId != featureId)) continue;
+                var cap = s.UsagePercentage ? limit / 100m * granted : limit;
                 var left = Math.Max(0m, cap - overageUsed);
                 room = room is null ? left : Math.Min(room.Value, left);
             }
@@ -78,7 +78,8 @@ public sealed class Controls
     }
 
     /// <summary>True when any enabled spend limit names the feature.</summary>
-    public bool HasSpendLimit(string featureId) => Subjects().Any(s => s.Controls.SpendLimits.Any(x => x.Enabled && x.FeatureId == featureId));
+    public bool HasSpendLimit(string featureId) =>
+        Subjects().Any(s => s.Controls.SpendLimits.Any(x => x.Enabled && x.OverageLimit is not null && (x.FeatureId is null || x.FeatureId == featureId)));
 
     /// <summary>The usage limits that count an event of this feature with these properties, with the subject each belongs to.</summary>
     private IEnumerable<(UsageLimit Limit, string? EntityId)> Applicable(string featureId, string propertiesJson)
@@ -152,7 +153,7 @@ public sealed class Controls
         {
             foreach (var a in c.UsageAlerts)
             {
-                if (a.Enabled && a.FeatureId == featureId) yield return (a, entity);
+                if (a.Enabled && (a.FeatureId is null || a.FeatureId == featureId)) yield return (a, entity);
             }
         }
     }
