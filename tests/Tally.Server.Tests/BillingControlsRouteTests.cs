@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
@@ -41,7 +40,7 @@ public sealed class BillingControlsRouteTests(TallyApp app) : IClassFixture<Tall
     public async Task GetOrCreate_InvalidControls_400()
     {
         var res = await Api.PostAsync("customers.get_or_create",
-            $$"""{"customer_id":"{{Id.New("cus")}}","billing_controls":{"overage_allowed":[{"enabled":true}]}}""");
+            $$$"""{"customer_id":"{{{Id.New("cus")}}}","billing_controls":{"overage_allowed":[{"enabled":true}]}}""");
 
         res.ShouldFail(400, "invalid_inputs");
     }
@@ -66,10 +65,10 @@ public sealed class BillingControlsRouteTests(TallyApp app) : IClassFixture<Tall
         var seats = await Api.MeteredFeatureAsync(consumable: false);
         var customer = await Api.CustomerAsync();
         (await Api.PostAsync("entities.create",
-            $$"""{"customer_id":"{{customer}}","entity_id":"u1","feature_id":"{{seats}}","billing_controls":{"overage_allowed":[{"feature_id":"f","enabled":false}]}}""")).ShouldBe(200);
+            $$$"""{"customer_id":"{{{customer}}}","entity_id":"u1","feature_id":"{{{seats}}}","billing_controls":{"overage_allowed":[{"feature_id":"f","enabled":false}]}}""")).ShouldBe(200);
 
-        var bad = await Api.PostAsync("entities.update", $$"""{"customer_id":"{{customer}}","entity_id":"u1","billing_controls":{"spend_limits":[{"feature_id":"f","limit_type":"bogus"}]}}""");
-        var good = await Api.PostAsync("entities.update", $$"""{"customer_id":"{{customer}}","entity_id":"u1","billing_controls":{"spend_limits":[{"feature_id":"f","overage_limit":5}]}}""");
+        var bad = await Api.PostAsync("entities.update", $$$"""{"customer_id":"{{{customer}}}","entity_id":"u1","billing_controls":{"spend_limits":[{"feature_id":"f","limit_type":"bogus"}]}}""");
+        var good = await Api.PostAsync("entities.update", $$$"""{"customer_id":"{{{customer}}}","entity_id":"u1","billing_controls":{"spend_limits":[{"feature_id":"f","overage_limit":5}]}}""");
 
         bad.ShouldFail(400, "invalid_inputs");
         var controls = good.ShouldBe(200).Json.GetProperty("billing_controls");
