@@ -27,6 +27,9 @@ public enum TrackStatus
 {
     Applied,
     InsufficientBalance,
+
+    /// <summary>A usage limit's window is full (or, under reject, too full for the whole amount).</summary>
+    UsageLimitExceeded,
 }
 
 public sealed record TrackOutcome(
@@ -60,15 +63,26 @@ public static class Metering
         // Every feature is decided before any is written, so a rejected feature leaves the working state untouched
         // even when an earlier feature of the same event name fitted.
         var pending = new PendingBalances();
+        var controls = Controls.Resolve(w, cmd.EntityId);
         foreach (var f in cmd.Features)
         {
             if (f.Type == FeatureType.Boolean)
             {
                 continue;
             }
+            var value = cmd.Value;
+            if (controls is not null && value > 0 && cmd.Behavior is OverageBehavior.Cap or OverageBehavior.Reject
+                && controls.WindowRoom(w, f.Id, cmd.PropertiesJson, now) is { } room && room < value)
+            {
+                if (room <= 0 || cmd.Behavior == OverageBehavior.Reject)
+                {
+                    return new TrackOutcome(TrackStatus.UsageLimitExceeded, results, null, f.Id);
+                }
+                value = room;
+            }
             var candidates = Waterfall.Candidates(w, catalog, f.Id, cmd.EntityId, now);
             candidates.RemoveAll(c => pending.Drained(c.Source));
-            var d = Waterfall.Plan(w, catalog, f.Id, candidates, cmd.Value, cmd.Behavior, now, pending);
+            var d = Waterfall.Plan(w, catalog, f.Id, candidates, value, cmd.Behavior, now, pending, controls);
             if (Waterfall.IsRejected(d, cmd.Behavior))
             {
                 return new TrackOutcome(TrackStatus.InsufficientBalance, results, null, f.Id);
@@ -76,7 +90,15 @@ public static class Metering
             results.Add(d);
             deltas.AddRange(d.Deltas);
         }
-        pending.WriteTo(w);
+        ControlEffects.RaiseLimits(w, pending, controls, cmd.EntityId);
+        if (controls is null)
+        {
+            pending.WriteTo(w);
+        }
+        else
+        {
+            ApplyControls(w, catalog, controls, cmd, results, pending, now);
+        }
         var evt = new LedgerEvent
         {
             Id = cmd.EventId,
@@ -95,6 +117,27 @@ public static class Metering
         {
             TouchedSources = deltas.Select(d => d.SourceId).ToHashSet(StringComparer.Ordinal),
         };
+    }
+
+    // Writes the balances, counts the applied units into the usage windows and raises the alerts they crossed,
+    // all inside the track's unit so that the next check sees exactly what this track left.
+    private static void ApplyControls(Working w, Catalog catalog, Controls controls, TrackCommand cmd, List<FeatureDeduction> results,
+        PendingBalances pending, DateTimeOffset now)
+    {
+        var before = new List<(string FeatureId, BalanceSummary? Balance)>();
+        foreach (var d in results)
+        {
+            if (controls.AlertsFor(d.FeatureId).Any()) before.Add((d.FeatureId, BalanceView.For(w, catalog, d.FeatureId, cmd.EntityId, now)));
+        }
+        pending.WriteTo(w);
+        foreach (var d in results)
+        {
+            controls.Count(w, d.FeatureId, cmd.PropertiesJson, d.Applied, now);
+        }
+        foreach (var (featureId, balance) in before)
+        {
+            ControlEffects.RaiseAlerts(w, controls, featureId, balance, BalanceView.For(w, catalog, featureId, cmd.EntityId, now));
+        }
     }
 
     /// <summary>
@@ -154,6 +197,7 @@ public static class Metering
 
         var candidates = Waterfall.Candidates(w, catalog, feature.Id, entityId, now);
         var systems = catalog.CreditSystemsContaining(feature.Id);
+        var controls = Controls.Resolve(w, entityId);
         bool allowed;
         if (candidates.Count == 0)
         {
@@ -165,10 +209,17 @@ public static class Metering
         }
         else
         {
-            allowed = Waterfall.Run(w, catalog, feature.Id, candidates, required, OverageBehavior.Reject, now, dryRun: true).Satisfied;
+            allowed = Waterfall.Run(w, catalog, feature.Id, candidates, required, OverageBehavior.Reject, now, dryRun: true,
+                controls: controls).Satisfied;
+        }
+        // A full usage window denies whatever balance remains, the same test track makes under reject.
+        if (allowed && controls is not null && required > 0
+            && controls.WindowRoom(w, feature.Id, consume?.PropertiesJson ?? "{}", now) is { } room && room < required)
+        {
+            allowed = false;
         }
 
-        var shown = ChooseShownFeature(w, catalog, feature, systems, candidates, entityId, required, now);
+        var shown = ChooseShownFeature(w, catalog, feature, systems, candidates, entityId, required, now, controls);
         var cost = shown == feature.Id ? 1m : systems.First(s => s.Id == shown).CreditCostOf(feature.Id) ?? 1m;
 
         TrackOutcome? consumed = null;
@@ -184,7 +235,7 @@ public static class Metering
     }
 
     private static string ChooseShownFeature(Working w, Catalog catalog, Feature feature, IReadOnlyList<Feature> systems,
-        List<Candidate> candidates, string? entityId, decimal required, DateTimeOffset now)
+        List<Candidate> candidates, string? entityId, decimal required, DateTimeOffset now, Controls? controls)
     {
         if (systems.Count == 0)
         {
@@ -196,7 +247,7 @@ public static class Metering
             var only = candidates.Where(c => c.Source.FeatureId == fid).ToList();
             if (only.Count == 0) return false;
             if (only[0].Source.Unlimited || required < 0) return true;
-            return Waterfall.Run(w, catalog, feature.Id, only, required, OverageBehavior.Reject, now, dryRun: true).Satisfied;
+            return Waterfall.Run(w, catalog, feature.Id, only, required, OverageBehavior.Reject, now, dryRun: true, controls: controls).Satisfied;
         }
         if (AllowsAlone(feature.Id)) return feature.Id;
         foreach (var cs in systems)
