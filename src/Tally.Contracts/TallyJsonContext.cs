@@ -69,6 +69,17 @@ namespace Tally.Contracts;
 // Billing
 [JsonSerializable(typeof(AttachParams))]
 [JsonSerializable(typeof(AttachResponse))]
+// Webhooks
+[JsonSerializable(typeof(CreateWebhookParams))]
+[JsonSerializable(typeof(UpdateWebhookParams))]
+[JsonSerializable(typeof(WebhookIdParams))]
+[JsonSerializable(typeof(ListWebhookDeliveriesParams))]
+[JsonSerializable(typeof(RedeliverWebhookParams))]
+[JsonSerializable(typeof(WebhookEndpointInfo))]
+[JsonSerializable(typeof(ListResponse<WebhookEndpointInfo>))]
+[JsonSerializable(typeof(WebhookSecretResponse))]
+[JsonSerializable(typeof(CursorListResponse<WebhookDelivery>))]
+[JsonSerializable(typeof(WebhookDeliveryQueued))]
 // Keys
 [JsonSerializable(typeof(CreateKeyParams))]
 [JsonSerializable(typeof(RevokeKeyParams))]
