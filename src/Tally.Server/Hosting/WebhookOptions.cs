@@ -42,8 +42,11 @@ public sealed record WebhookOptions
         var o = new WebhookOptions { AllowPrivate = string.Equals(c["TALLY_WEBHOOK_ALLOW_PRIVATE"], "true", StringComparison.OrdinalIgnoreCase) };
         if (c["TALLY_WEBHOOK_RETRY_SCHEDULE"] is { Length: > 0 } schedule)
         {
-            o = o with { RetrySchedule = [.. schedule.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(s => Duration(s, "TALLY_WEBHOOK_RETRY_SCHEDULE"))] };
+            o = o with
+            {
+                RetrySchedule = [.. schedule.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(s => Duration(s, "TALLY_WEBHOOK_RETRY_SCHEDULE"))]
+            };
         }
         if (c["TALLY_WEBHOOK_TIMEOUT"] is { Length: > 0 } timeout)
         {
