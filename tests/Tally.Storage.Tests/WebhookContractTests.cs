@@ -93,7 +93,11 @@ public abstract class WebhookContractTests : IAsyncLifetime
         await CreateCustomerAsync(first, "c1");
         await RaiseAsync(first, "c1", new UsageAlertTriggered
         {
-            CustomerId = "c1", FeatureId = "api", Threshold = 80, ThresholdType = "usage_percentage", AlertName = "80%",
+            CustomerId = "c1",
+            FeatureId = "api",
+            Threshold = 80,
+            ThresholdType = "usage_percentage",
+            AlertName = "80%",
         });
         await first.DisposeAsync();
         _open.Remove(first);
@@ -163,7 +167,11 @@ public abstract class WebhookContractTests : IAsyncLifetime
     {
         var endpoint = new WebhookEndpoint
         {
-            Id = id, Tenant = Tenant, Url = "http://127.0.0.1:9/hook", Events = events, Secret = "whsec_" + Convert.ToBase64String(new byte[32]),
+            Id = id,
+            Tenant = Tenant,
+            Url = "http://127.0.0.1:9/hook",
+            Events = events,
+            Secret = "whsec_" + Convert.ToBase64String(new byte[32]),
             CreatedAt = Clock.GetUtcNow(),
         };
         await ((IWebhookStore)store).CreateWebhookAsync(endpoint, None);
