@@ -70,6 +70,17 @@ namespace Tally.Contracts;
 [JsonSerializable(typeof(AttachParams))]
 [JsonSerializable(typeof(AttachResponse))]
 [JsonSerializable(typeof(UpdateBillingParams))]
+// Webhooks
+[JsonSerializable(typeof(CreateWebhookParams))]
+[JsonSerializable(typeof(UpdateWebhookParams))]
+[JsonSerializable(typeof(WebhookIdParams))]
+[JsonSerializable(typeof(ListWebhookDeliveriesParams))]
+[JsonSerializable(typeof(RedeliverWebhookParams))]
+[JsonSerializable(typeof(WebhookEndpointInfo))]
+[JsonSerializable(typeof(ListResponse<WebhookEndpointInfo>))]
+[JsonSerializable(typeof(WebhookSecretResponse))]
+[JsonSerializable(typeof(CursorListResponse<WebhookDelivery>))]
+[JsonSerializable(typeof(WebhookDeliveryQueued))]
 // Keys
 [JsonSerializable(typeof(CreateKeyParams))]
 [JsonSerializable(typeof(RevokeKeyParams))]

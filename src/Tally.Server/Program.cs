@@ -37,6 +37,7 @@ try
     builder.Services.AddSingleton<ResetSweeper>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<ResetSweeper>());
     builder.AddTallyOperations();
+    builder.AddTallyWebhooks();
 
     var app = builder.Build();
     app.UseRequestLog();

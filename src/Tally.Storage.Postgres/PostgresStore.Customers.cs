@@ -160,6 +160,10 @@ public sealed partial class PostgresStore
                 if (changes is not null)
                 {
                     WriteCustomer(write, tenant, customerId, state, changes);
+                    if (changes.Notifications.Count > 0)
+                    {
+                        WriteOutbox(write, tenant, changes.Notifications, now);
+                    }
                     state = CustomerStates.Advance(state, changes);
                 }
             }

@@ -6,6 +6,7 @@ using Tally.Server.Api.Events;
 using Tally.Server.Api.Features;
 using Tally.Server.Api.Keys;
 using Tally.Server.Api.Plans;
+using Tally.Server.Api.Webhooks;
 using Tally.Server.Http;
 using C = Tally.Contracts.TallyJsonContext;
 
@@ -59,5 +60,14 @@ internal static class Routes
         app.MapRpc("keys.create", C.Default.CreateKeyParams, CreateKey.Handle);
         app.MapRpc("keys.list", C.Default.EmptyParams, ListKeys.Handle);
         app.MapRpc("keys.revoke", C.Default.RevokeKeyParams, RevokeKey.Handle);
+
+        app.MapRpc("webhooks.create", C.Default.CreateWebhookParams, CreateWebhook.Handle);
+        app.MapRpc("webhooks.list", C.Default.EmptyParams, ListWebhooks.Handle);
+        app.MapRpc("webhooks.update", C.Default.UpdateWebhookParams, UpdateWebhook.Handle);
+        app.MapRpc("webhooks.delete", C.Default.WebhookIdParams, DeleteWebhook.Handle);
+        app.MapRpc("webhooks.rotate_secret", C.Default.WebhookIdParams, RotateWebhookSecret.Handle);
+        app.MapRpc("webhooks.test", C.Default.WebhookIdParams, TestWebhook.Handle);
+        app.MapRpc("webhooks.deliveries", C.Default.ListWebhookDeliveriesParams, ListWebhookDeliveries.Handle);
+        app.MapRpc("webhooks.redeliver", C.Default.RedeliverWebhookParams, RedeliverWebhook.Handle);
     }
 }

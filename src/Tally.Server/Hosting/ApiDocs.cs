@@ -56,6 +56,14 @@ public static class ApiDocs
             ["balances.delete"] = (typeof(DeleteBalanceParams), 200, typeof(SuccessResponse)),
             ["balances.finalize"] = (typeof(FinalizeLockParams), 200, typeof(SuccessResponse)),
             ["events.list"] = (typeof(ListEventsParams), 200, typeof(CursorListResponse<EventItem>)),
+            ["webhooks.create"] = (typeof(CreateWebhookParams), 200, typeof(WebhookSecretResponse)),
+            ["webhooks.list"] = (typeof(EmptyParams), 200, typeof(ListResponse<WebhookEndpointInfo>)),
+            ["webhooks.update"] = (typeof(UpdateWebhookParams), 200, typeof(WebhookEndpointInfo)),
+            ["webhooks.delete"] = (typeof(WebhookIdParams), 200, typeof(SuccessResponse)),
+            ["webhooks.rotate_secret"] = (typeof(WebhookIdParams), 200, typeof(WebhookSecretResponse)),
+            ["webhooks.test"] = (typeof(WebhookIdParams), 200, typeof(WebhookDeliveryQueued)),
+            ["webhooks.deliveries"] = (typeof(ListWebhookDeliveriesParams), 200, typeof(CursorListResponse<WebhookDelivery>)),
+            ["webhooks.redeliver"] = (typeof(RedeliverWebhookParams), 200, typeof(WebhookDeliveryQueued)),
         };
 
     // Every RPC route can answer these with ErrorResponse: bad input, bad key, missing object, conflict, fault.

@@ -15,6 +15,8 @@ public static class Routes
         "balances.create", "balances.update", "balances.delete", "balances.finalize",
         "events.list",
         "keys.create", "keys.list", "keys.revoke",
+        "webhooks.create", "webhooks.list", "webhooks.update", "webhooks.delete", "webhooks.rotate_secret", "webhooks.test",
+        "webhooks.deliveries", "webhooks.redeliver",
     ];
 
     public static TheoryData<string> All => [.. Names];
