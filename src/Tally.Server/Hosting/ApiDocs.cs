@@ -52,6 +52,7 @@ public static class ApiDocs
             ["balances.delete"] = (typeof(DeleteBalanceParams), 200, typeof(SuccessResponse)),
             ["balances.finalize"] = (typeof(FinalizeLockParams), 200, typeof(SuccessResponse)),
             ["events.list"] = (typeof(ListEventsParams), 200, typeof(CursorListResponse<EventItem>)),
+            ["events.aggregate"] = (typeof(AggregateEventsParams), 200, typeof(AggregateEventsResponse)),
         };
 
     // Every RPC route can answer these with ErrorResponse: bad input, bad key, missing object, conflict, fault.

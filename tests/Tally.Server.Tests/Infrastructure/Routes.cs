@@ -13,6 +13,7 @@ public static class Routes
         "balances.track", "track", "balances.check", "check", "balances.batch_track",
         "balances.create", "balances.update", "balances.delete", "balances.finalize",
         "events.list",
+        "events.aggregate",
         "keys.create", "keys.list", "keys.revoke",
     ];
 
