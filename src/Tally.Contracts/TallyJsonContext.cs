@@ -64,6 +64,8 @@ namespace Tally.Contracts;
 [JsonSerializable(typeof(FinalizeLockParams))]
 // Events
 [JsonSerializable(typeof(ListEventsParams))]
+[JsonSerializable(typeof(AggregateEventsParams))]
+[JsonSerializable(typeof(AggregateEventsResponse))]
 [JsonSerializable(typeof(EventItem))]
 [JsonSerializable(typeof(CursorListResponse<EventItem>))]
 // Billing

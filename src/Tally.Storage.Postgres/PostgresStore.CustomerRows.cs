@@ -174,5 +174,6 @@ public sealed partial class PostgresStore
                 """, t, customerId, P.Text(e.Id), P.Text(e.Kind.ToString()), P.Text(e.EntityId), P.Text(e.EventName), P.Num(e.Value),
                 P.Text(e.PropertiesJson), P.Long(RowCodec.Ms(e.Timestamp)), P.Text(e.IdempotencyKey), P.Json(RowCodec.Write(e.Deltas)));
         }
+        AddUsageRollup(b, t, customerId, c.Events);
     }
 }

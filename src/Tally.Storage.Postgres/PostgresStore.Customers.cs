@@ -16,6 +16,7 @@ public sealed partial class PostgresStore
         ("rollovers", "rollover_id, source_id, data"),
         ("locks", "lock_id, expires_at, data"),
         ("events", "seq, event_id, kind, entity_id, event_name, value, properties, timestamp, idempotency_key, deltas"),
+        ("usage_hourly", "feature_id, hour, entity_id, count, sum"),
     ];
 
     private const string Scope = "org_id = $1 AND env = $2 AND customer_id = $3";

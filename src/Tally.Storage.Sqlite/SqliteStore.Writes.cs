@@ -137,5 +137,6 @@ public sealed partial class SqliteStore
                 """, o, env, customerId, e.Id, e.Kind.ToString(), e.EntityId, e.EventName, RowCodec.Dec(e.Value), e.PropertiesJson,
                 RowCodec.Ms(e.Timestamp), e.IdempotencyKey, RowCodec.Write(e.Deltas));
         }
+        WriteUsageRollup(w, o, env, customerId, c.Events);
     }
 }

@@ -56,6 +56,7 @@ internal static class Routes
         app.MapRpc("balances.finalize", C.Default.FinalizeLockParams, FinalizeLock.Handle);
 
         app.MapRpc("events.list", C.Default.ListEventsParams, ListEvents.Handle);
+        app.MapRpc("events.aggregate", C.Default.AggregateEventsParams, AggregateEvents.Handle);
 
         app.MapRpc("keys.create", C.Default.CreateKeyParams, CreateKey.Handle);
         app.MapRpc("keys.list", C.Default.EmptyParams, ListKeys.Handle);

@@ -64,6 +64,7 @@ public static class ApiDocs
             ["webhooks.test"] = (typeof(WebhookIdParams), 200, typeof(WebhookDeliveryQueued)),
             ["webhooks.deliveries"] = (typeof(ListWebhookDeliveriesParams), 200, typeof(CursorListResponse<WebhookDelivery>)),
             ["webhooks.redeliver"] = (typeof(RedeliverWebhookParams), 200, typeof(WebhookDeliveryQueued)),
+            ["events.aggregate"] = (typeof(AggregateEventsParams), 200, typeof(AggregateEventsResponse)),
         };
 
     // Every RPC route can answer these with ErrorResponse: bad input, bad key, missing object, conflict, fault.

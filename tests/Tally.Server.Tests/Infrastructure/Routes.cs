@@ -14,6 +14,7 @@ public static class Routes
         "balances.track", "track", "balances.check", "check", "balances.batch_track",
         "balances.create", "balances.update", "balances.delete", "balances.finalize",
         "events.list",
+        "events.aggregate",
         "keys.create", "keys.list", "keys.revoke",
         "webhooks.create", "webhooks.list", "webhooks.update", "webhooks.delete", "webhooks.rotate_secret", "webhooks.test",
         "webhooks.deliveries", "webhooks.redeliver",
