@@ -75,6 +75,8 @@ public static class Cli
         root.Subcommands.Add(events);
         root.Subcommands.Add(TrackCommand.Build(g, io));
         root.Subcommands.Add(CheckCommand.Build(g, io));
+        root.Subcommands.Add(KeysCommands.Build(g, io));
+        root.Subcommands.Add(AuditCommand.Build(g, io));
         return root;
     }
 }

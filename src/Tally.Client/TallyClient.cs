@@ -59,6 +59,7 @@ public sealed class TallyClient
         Billing = new BillingClient(Transport);
         Events = new EventsClient(Transport);
         Keys = new KeysClient(Transport);
+        Admin = new AdminClient(Transport);
     }
 
     /// <summary><c>balances.*</c>: track usage, check access, and grant, adjust or delete balances.</summary>
@@ -84,6 +85,9 @@ public sealed class TallyClient
 
     /// <summary><c>keys.*</c>: create, list and revoke the secret keys of the caller's environment.</summary>
     public KeysClient Keys { get; }
+
+    /// <summary><c>admin.*</c>: read-only operator routes (audit), streamed.</summary>
+    public AdminClient Admin { get; }
 
     internal TallyTransport Transport { get; }
 

@@ -75,4 +75,7 @@ namespace Tally.Contracts;
 [JsonSerializable(typeof(ApiKey))]
 [JsonSerializable(typeof(CreatedApiKey))]
 [JsonSerializable(typeof(ListResponse<ApiKey>))]
+// Admin
+[JsonSerializable(typeof(AuditParams))]
+[JsonSerializable(typeof(AuditLine))]
 public sealed partial class TallyJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using Tally.Server.Api.Admin;
 using Tally.Server.Api.Balances;
 using Tally.Server.Api.Billing;
 using Tally.Server.Api.Customers;
@@ -58,5 +59,7 @@ internal static class Routes
         app.MapRpc("keys.create", C.Default.CreateKeyParams, CreateKey.Handle);
         app.MapRpc("keys.list", C.Default.EmptyParams, ListKeys.Handle);
         app.MapRpc("keys.revoke", C.Default.RevokeKeyParams, RevokeKey.Handle);
+
+        app.MapRpcStream("admin.audit", C.Default.AuditParams, Audit.Handle);
     }
 }
