@@ -77,6 +77,7 @@ public static class Cli
         root.Subcommands.Add(CheckCommand.Build(g, io));
         root.Subcommands.Add(KeysCommands.Build(g, io));
         root.Subcommands.Add(AuditCommand.Build(g, io));
+        root.Subcommands.Add(ExportCommand.Build(g, io));
         return root;
     }
 }

@@ -30,4 +30,18 @@ public sealed class AdminClient
         ArgumentNullException.ThrowIfNull(parameters);
         return _transport.StreamLinesAsync("admin.audit", parameters, C.Default.AuditParams, C.Default.AuditLine, ct);
     }
+
+    /// <summary>
+    /// <c>admin.export_usage</c>: per customer, feature and calendar month (UTC) of the range, the usage, included
+    /// allowance and overage, as rows followed by a last <c>done</c> line. A sequence that ends without <c>done</c> was cut off.
+    /// </summary>
+    /// <param name="parameters">The range (epoch ms, end exclusive, at most ten years) and optionally one customer.</param>
+    /// <param name="ct">Cancels the call and stops reading.</param>
+    /// <returns>The answer's lines as they arrive.</returns>
+    /// <exception cref="TallyApiException">The server refused the call (400 <c>invalid_inputs</c> for a bad range, 404 <c>customer_not_found</c>).</exception>
+    public IAsyncEnumerable<UsageExportLine> ExportUsageAsync(ExportUsageParams parameters, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return _transport.StreamLinesAsync("admin.export_usage", parameters, C.Default.ExportUsageParams, C.Default.UsageExportLine, ct);
+    }
 }

@@ -86,7 +86,7 @@ public sealed class TallyClient
     /// <summary><c>keys.*</c>: create, list and revoke the secret keys of the caller's environment.</summary>
     public KeysClient Keys { get; }
 
-    /// <summary><c>admin.*</c>: read-only operator routes (audit), streamed.</summary>
+    /// <summary><c>admin.*</c>: read-only operator routes (audit, usage export), streamed.</summary>
     public AdminClient Admin { get; }
 
     internal TallyTransport Transport { get; }

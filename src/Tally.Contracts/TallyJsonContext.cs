@@ -78,4 +78,6 @@ namespace Tally.Contracts;
 // Admin
 [JsonSerializable(typeof(AuditParams))]
 [JsonSerializable(typeof(AuditLine))]
+[JsonSerializable(typeof(ExportUsageParams))]
+[JsonSerializable(typeof(UsageExportLine))]
 public sealed partial class TallyJsonContext : JsonSerializerContext;

@@ -12,7 +12,7 @@ public sealed partial class SqliteStore : IAuditStore
     {
         await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
         // One read transaction: in WAL mode every statement below sees the same committed state.
-        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(deferred: true, ct).ConfigureAwait(false);
+        using var tx = c.BeginTransaction(deferred: true);
         var customers = new List<(string Id, long Seq)>();
         using (var list = Tenant(c, customerId is null
             ? "SELECT customer_id, seq FROM customers WHERE org_id = $o AND env = $e AND seq > $after ORDER BY seq LIMIT $limit"

@@ -21,3 +21,19 @@ public interface IAuditStore
     /// </summary>
     Task<IReadOnlyList<AuditCustomer>> ReadAuditBatchAsync(TenantId tenant, long afterSeq, int limit, string? customerId, CancellationToken ct);
 }
+
+/// <summary>One customer as the usage export sees it: its grants and its usage per (month, feature) in the range.</summary>
+public sealed record UsageCustomer(string CustomerId, long Seq, IReadOnlyList<GrantWindow> Grants,
+    IReadOnlyDictionary<(DateTimeOffset Month, string FeatureId), decimal> Usage);
+
+/// <summary>Read-only access for <c>admin.export_usage</c>; both stores implement it.</summary>
+public interface IUsageExportStore
+{
+    /// <summary>
+    /// Up to <paramref name="limit"/> customers after creation number <paramref name="afterSeq"/> (or only
+    /// <paramref name="customerId"/>), each with its grants and its usage rows with timestamps in
+    /// [<paramref name="from"/>, <paramref name="to"/>) folded per calendar month and feature while they are read.
+    /// </summary>
+    Task<IReadOnlyList<UsageCustomer>> ReadUsageBatchAsync(TenantId tenant, long afterSeq, int limit, string? customerId,
+        DateTimeOffset from, DateTimeOffset to, CancellationToken ct);
+}

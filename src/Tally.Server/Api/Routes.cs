@@ -61,5 +61,6 @@ internal static class Routes
         app.MapRpc("keys.revoke", C.Default.RevokeKeyParams, RevokeKey.Handle);
 
         app.MapRpcStream("admin.audit", C.Default.AuditParams, Audit.Handle);
+        app.MapRpcStream("admin.export_usage", C.Default.ExportUsageParams, ExportUsage.Handle);
     }
 }

@@ -14,6 +14,7 @@ public static class Routes
         "balances.create", "balances.update", "balances.delete", "balances.finalize",
         "events.list",
         "keys.create", "keys.list", "keys.revoke",
+        "admin.audit", "admin.export_usage",
     ];
 
     public static TheoryData<string> All => [.. Names];
