@@ -13,7 +13,11 @@ public sealed class ExportTests
           - plan_id: pro
             name: Pro
             items:
-              - { feature_id: messages, included: 100, reset: { interval: month } }
+              - feature_id: messages
+                included: 100
+                reset: { interval: month }
+                # Usage-based, so use beyond the allowance is allowed and billed as overage.
+                price: { amount: 1, billing_units: 1, interval: month, billing_method: usage_based }
         """;
 
     // Wide enough around now that the track lands inside whatever month the test runs in.

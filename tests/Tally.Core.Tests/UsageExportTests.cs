@@ -1,5 +1,4 @@
 using Tally.Core.Audit;
-using Tally.Core.Domain;
 
 namespace Tally.Core.Tests;
 
