@@ -60,6 +60,7 @@ public sealed class TallyClient
         Events = new EventsClient(Transport);
         Keys = new KeysClient(Transport);
         Webhooks = new WebhooksClient(Transport);
+        Admin = new AdminClient(Transport);
     }
 
     /// <summary><c>balances.*</c>: track usage, check access, and grant, adjust or delete balances.</summary>
@@ -88,6 +89,8 @@ public sealed class TallyClient
 
     /// <summary><c>webhooks.*</c>: webhook endpoints of the caller's environment and their deliveries.</summary>
     public WebhooksClient Webhooks { get; }
+    /// <summary><c>admin.*</c>: read-only operator routes (audit, usage export), streamed.</summary>
+    public AdminClient Admin { get; }
 
     internal TallyTransport Transport { get; }
 

@@ -89,4 +89,9 @@ namespace Tally.Contracts;
 [JsonSerializable(typeof(ApiKey))]
 [JsonSerializable(typeof(CreatedApiKey))]
 [JsonSerializable(typeof(ListResponse<ApiKey>))]
+// Admin
+[JsonSerializable(typeof(AuditParams))]
+[JsonSerializable(typeof(AuditLine))]
+[JsonSerializable(typeof(ExportUsageParams))]
+[JsonSerializable(typeof(UsageExportLine))]
 public sealed partial class TallyJsonContext : JsonSerializerContext;

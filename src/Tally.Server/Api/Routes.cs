@@ -1,3 +1,4 @@
+using Tally.Server.Api.Admin;
 using Tally.Server.Api.Balances;
 using Tally.Server.Api.Billing;
 using Tally.Server.Api.Customers;
@@ -70,5 +71,7 @@ internal static class Routes
         app.MapRpc("webhooks.test", C.Default.WebhookIdParams, TestWebhook.Handle);
         app.MapRpc("webhooks.deliveries", C.Default.ListWebhookDeliveriesParams, ListWebhookDeliveries.Handle);
         app.MapRpc("webhooks.redeliver", C.Default.RedeliverWebhookParams, RedeliverWebhook.Handle);
+        app.MapRpcStream("admin.audit", C.Default.AuditParams, Audit.Handle);
+        app.MapRpcStream("admin.export_usage", C.Default.ExportUsageParams, ExportUsage.Handle);
     }
 }

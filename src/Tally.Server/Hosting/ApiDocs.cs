@@ -65,7 +65,16 @@ public static class ApiDocs
             ["webhooks.deliveries"] = (typeof(ListWebhookDeliveriesParams), 200, typeof(CursorListResponse<WebhookDelivery>)),
             ["webhooks.redeliver"] = (typeof(RedeliverWebhookParams), 200, typeof(WebhookDeliveryQueued)),
             ["events.aggregate"] = (typeof(AggregateEventsParams), 200, typeof(AggregateEventsResponse)),
+            ["admin.audit"] = (typeof(AuditParams), 200, typeof(AuditLine)),
+            ["admin.export_usage"] = (typeof(ExportUsageParams), 200, typeof(UsageExportLine)),
         };
+
+    /// <summary>Routes whose success answer is streamed: its content type; the success type above is then one line of it.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Streamed = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["admin.audit"] = "application/x-ndjson",
+        ["admin.export_usage"] = "application/x-ndjson",
+    };
 
     // Every RPC route can answer these with ErrorResponse: bad input, bad key, missing object, conflict, fault.
     private static readonly int[] ErrorStatuses = [400, 401, 404, 409, 413, 500];
@@ -135,7 +144,9 @@ public static class ApiDocs
                 },
                 Responses = new OpenApiResponses
                 {
-                    [shape.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = Json("Success", await SchemaRefAsync(doc, ctx, shape.Response, ct).ConfigureAwait(false)),
+                    [shape.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = Streamed.TryGetValue(route, out var streamed)
+                        ? Json("Success, streamed: one JSON object (this schema) per line, ending with a line of type done", await SchemaRefAsync(doc, ctx, shape.Response, ct).ConfigureAwait(false), streamed)
+                        : Json("Success", await SchemaRefAsync(doc, ctx, shape.Response, ct).ConfigureAwait(false)),
                 },
             };
             foreach (var status in ErrorStatuses)
@@ -151,10 +162,10 @@ public static class ApiDocs
         }
     }
 
-    private static OpenApiResponse Json(string description, IOpenApiSchema schema) => new()
+    private static OpenApiResponse Json(string description, IOpenApiSchema schema, string contentType = "application/json") => new()
     {
         Description = description,
-        Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+        Content = new Dictionary<string, OpenApiMediaType> { [contentType] = new() { Schema = schema } },
     };
 
     private static string ErrorDescription(int status) => status switch

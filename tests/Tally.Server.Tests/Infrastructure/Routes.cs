@@ -18,6 +18,7 @@ public static class Routes
         "keys.create", "keys.list", "keys.revoke",
         "webhooks.create", "webhooks.list", "webhooks.update", "webhooks.delete", "webhooks.rotate_secret", "webhooks.test",
         "webhooks.deliveries", "webhooks.redeliver",
+        "admin.audit", "admin.export_usage",
     ];
 
     public static TheoryData<string> All => [.. Names];
