@@ -30,6 +30,8 @@ public sealed class CustomerPageBrowserTests(DashboardServer server) : IClassFix
         }
     }
 
+    private static readonly PageWaitForURLOptions Loaded = new() { WaitUntil = WaitUntilState.DOMContentLoaded };
+
     private static decimal Value(string? text) => decimal.Parse(text!, CultureInfo.InvariantCulture);
 
     [Fact]
@@ -46,12 +48,12 @@ public sealed class CustomerPageBrowserTests(DashboardServer server) : IClassFix
 
         await page.FillAsync("input[name=q]", "Ada");
         await page.PressAsync("input[name=q]", "Enter");
-        await page.WaitForURLAsync(u => u.Contains("q=Ada", StringComparison.Ordinal));
+        await page.WaitForURLAsync(u => u.Contains("q=Ada", StringComparison.Ordinal), Loaded);
         Assert.Equal(1, await page.Locator("tr[data-customer=dash_ada]").CountAsync());
         Assert.Equal(0, await page.Locator("tr[data-customer=dash_bob]").CountAsync());
 
         await page.ClickAsync("tr[data-customer=dash_ada] a");
-        await page.WaitForURLAsync(server.Url + "/dashboard/customers/dash_ada");
+        await page.WaitForURLAsync(server.Url + "/dashboard/customers/dash_ada", Loaded);
 
         var api = await server.ApiAsync("customers.get", """{"customer_id":"dash_ada"}""");
         var balance = api["balances"]!["messages"]!;
@@ -81,7 +83,7 @@ public sealed class CustomerPageBrowserTests(DashboardServer server) : IClassFix
         await page.SelectOptionAsync("#update-balance select[name=mode]", "set");
         await page.FillAsync("#update-balance input[name=amount]", "7,777");
         await page.ClickAsync("#update-balance button[type=submit]");
-        await page.WaitForURLAsync(u => u.Contains("ok=balance", StringComparison.Ordinal));
+        await page.WaitForURLAsync(u => u.Contains("ok=balance", StringComparison.Ordinal), Loaded);
 
         var api = await server.ApiAsync("customers.get", """{"customer_id":"dash_carol"}""");
         Assert.Equal(7777m, api["balances"]!["messages"]!["remaining"]!.GetValue<decimal>());

@@ -92,12 +92,15 @@ public sealed class DashboardServer : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1400 } });
         var page = await context.NewPageAsync();
+        // The machine running the suite may be busy; a slow page is not a failure, a wrong one is.
+        page.SetDefaultTimeout(90_000);
+        page.SetDefaultNavigationTimeout(90_000);
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
         await page.GotoAsync(Url + "/dashboard");
         Assert.EndsWith("/dashboard/signin", page.Url, StringComparison.Ordinal);
         await page.FillAsync("input[name=key]", key);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(Url + "/dashboard/customers");
+        await page.WaitForURLAsync(Url + "/dashboard/customers", new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
         return page;
     }
 

@@ -15,15 +15,17 @@ internal static class DashboardEndpoints
 
     public static void MapTallyDashboard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/dashboard", (HttpContext http) => Results.Redirect("/dashboard/customers"));
-        app.MapGet("/dashboard/signin", (Delegate)SignInForm);
-        app.MapPost("/dashboard/signin", (Delegate)SignInAsync);
-        app.MapPost("/dashboard/signout", (Delegate)SignOutAsync);
-        app.MapGet("/dashboard/customers", CustomersPage.RenderAsync);
-        app.MapGet("/dashboard/customers/{id}", CustomerPage.RenderAsync);
-        app.MapPost("/dashboard/customers/{id}", CustomerActions.HandleAsync);
-        app.MapGet("/dashboard/catalog", (Delegate)CatalogPage.RenderAsync);
-        app.MapGet("/dashboard/assets/{name}", Assets.Serve);
+        // Pages for people, not part of the API: kept out of the OpenAPI document.
+        var d = app.MapGroup("/dashboard").ExcludeFromDescription();
+        d.MapGet("", (HttpContext http) => Results.Redirect("/dashboard/customers"));
+        d.MapGet("/signin", (Delegate)SignInForm);
+        d.MapPost("/signin", (Delegate)SignInAsync);
+        d.MapPost("/signout", (Delegate)SignOutAsync);
+        d.MapGet("/customers", CustomersPage.RenderAsync);
+        d.MapGet("/customers/{id}", CustomerPage.RenderAsync);
+        d.MapPost("/customers/{id}", CustomerActions.HandleAsync);
+        d.MapGet("/catalog", (Delegate)CatalogPage.RenderAsync);
+        d.MapGet("/assets/{name}", Assets.Serve);
     }
 
     /// <summary>
