@@ -32,7 +32,7 @@ internal static class CustomersPage
         {
             return DashboardEndpoints.Problem(page.Status, page.Error!, session);
         }
-        var now = DateTimeOffset.UtcNow;
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         var sb = new StringBuilder();
         sb.Append("<h1>Customers</h1><form class=\"search\" method=\"get\" action=\"/dashboard/customers\" role=\"search\">")
             .Append("<label for=\"q\" class=\"visually-hidden\">Search</label>")
