@@ -45,6 +45,7 @@ public static class ApiDocs
             ["entities.update"] = (typeof(UpdateEntityParams), 200, typeof(EntityResponse)),
             ["entities.delete"] = (typeof(DeleteEntityParams), 200, typeof(SuccessResponse)),
             ["billing.attach"] = (typeof(AttachParams), 200, typeof(AttachResponse)),
+            ["billing.update"] = (typeof(UpdateBillingParams), 200, typeof(AttachResponse)),
             ["balances.track"] = (typeof(TrackParams), 200, typeof(BalancesTrackResponse)),
             ["track"] = (typeof(TrackParams), 200, typeof(BalancesTrackResponse)),
             ["balances.check"] = (typeof(CheckParams), 200, typeof(CheckResponse)),
