@@ -121,6 +121,28 @@ public sealed partial class SessionAndFormTests(DashboardServer server) : IClass
     }
 
     [Fact]
+    public async Task CancelForm_Immediately_TheApiShowsThePlanGoneOrCanceled()
+    {
+        await CustomerWithBalanceAsync("dash_cancel");
+        var plans = await server.ApiAsync("plans.list", "{}");
+        if (!plans["list"]!.AsArray().Any(p => (string?)p!["id"] == "solo"))
+        {
+            await server.ApiAsync("plans.create",
+                """{"plan_id":"solo","name":"Solo","items":[{"feature_id":"credits","included":10,"reset":{"interval":"month"}}]}""");
+        }
+        await server.ApiAsync("billing.attach", """{"customer_id":"dash_cancel","plan_id":"solo"}""");
+        var http = await SignInAsync();
+        var html = await (await http.GetAsync("/dashboard/customers/dash_cancel")).Content.ReadAsStringAsync();
+        var form = html[html.IndexOf("class=\"cancel\"", StringComparison.Ordinal)..];
+        var response = await PostFormAsync(http, "/dashboard/customers/dash_cancel", ("csrf", Hidden(form, "csrf")), ("idem", Hidden(form, "idem")),
+            ("action", "cancel"), ("plan_id", "solo"), ("cancel_action", "cancel_immediately"));
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        var customer = await server.ApiAsync("customers.get", """{"customer_id":"dash_cancel"}""");
+        var solo = customer["subscriptions"]!.AsArray().Where(s => (string?)s!["plan_id"] == "solo").ToList();
+        Assert.All(solo, s => Assert.NotNull(s!["canceled_at"]));
+    }
+
+    [Fact]
     public async Task SignOut_EndsTheSession()
     {
         var http = await SignInAsync();

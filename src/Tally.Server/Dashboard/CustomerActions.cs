@@ -16,8 +16,8 @@ namespace Tally.Server.Dashboard;
 /// </summary>
 internal static partial class CustomerActions
 {
-    /// <summary>Whether the cancel action exists: it needs billing.update's cancel, which this build does not have yet.</summary>
-    public static bool CanCancel => false;
+    /// <summary>Whether plan rows carry a cancel action (billing.update's cancel).</summary>
+    public static bool CanCancel => true;
 
     private static readonly string[] Intervals = ["day", "week", "month", "year"];
 
@@ -47,7 +47,8 @@ internal static partial class CustomerActions
             "balance" => await UpdateBalanceAsync(http, session, id, form, key).ConfigureAwait(false),
             "grant" => await GrantAsync(http, session, id, form, key).ConfigureAwait(false),
             "attach" => await AttachAsync(http, session, id, form, key).ConfigureAwait(false),
-            _ => (400, "action: must be one of balance, grant, attach"),
+            "cancel" => await CancelAsync(http, session, id, form, key).ConfigureAwait(false),
+            _ => (400, "action: must be one of balance, grant, attach, cancel"),
         };
         if (error is not null)
         {
@@ -121,11 +122,32 @@ internal static partial class CustomerActions
         return InProcess.ActAsync(http, session.Tenant, "billing.attach", request, C.Default.AttachParams, Attach.Handle, key);
     }
 
-    /// <summary>The cancel button of one plan (shown once billing.update's cancel exists).</summary>
-    public static void CancelForm(StringBuilder sb, string customerId, string planId, DashboardSession session) =>
-        sb.Append($"<form method=\"post\" action=\"/dashboard/customers/{U(customerId)}\" data-confirm=\"Cancel plan {E(planId)}?\">")
+    private static Task<(int, string?)> CancelAsync(HttpContext http, DashboardSession session, string id, IFormCollection form, string key)
+    {
+        if (DashboardEndpoints.Field(form, "plan_id") is not { Length: > 0 } plan)
+        {
+            return Refuse("plan_id: required");
+        }
+        var when = DashboardEndpoints.Field(form, "cancel_action");
+        if (when is not ("cancel_end_of_cycle" or "cancel_immediately"))
+        {
+            return Refuse("cancel_action: must be cancel_end_of_cycle or cancel_immediately");
+        }
+        var request = new UpdateBillingParams { CustomerId = id, PlanId = plan, CancelAction = when };
+        return InProcess.ActAsync(http, session.Tenant, "billing.update", request, C.Default.UpdateBillingParams, UpdateBilling.Handle, key);
+    }
+
+    /// <summary>The cancel form of one plan row: when (end of cycle or now), then the button.</summary>
+    public static void CancelForm(StringBuilder sb, string customerId, string planId, DashboardSession session)
+    {
+        var select = "cancel-" + planId;
+        sb.Append($"<form method=\"post\" action=\"/dashboard/customers/{U(customerId)}\" class=\"cancel\" data-confirm=\"Cancel plan {E(planId)}?\">")
             .Append(Csrf(session)).Append(Idempotency()).Append("<input type=\"hidden\" name=\"action\" value=\"cancel\">")
-            .Append($"<input type=\"hidden\" name=\"plan_id\" value=\"{E(planId)}\"><button type=\"submit\">Cancel</button></form>");
+            .Append($"<input type=\"hidden\" name=\"plan_id\" value=\"{E(planId)}\">")
+            .Append($"<label for=\"{E(select)}\" class=\"visually-hidden\">When</label><select id=\"{E(select)}\" name=\"cancel_action\">")
+            .Append("<option value=\"cancel_end_of_cycle\">at period end</option><option value=\"cancel_immediately\">now</option></select> ")
+            .Append("<button type=\"submit\">Cancel plan</button></form>");
+    }
 
     private static Task<(int, string?)> Refuse(string message) => Task.FromResult<(int, string?)>((400, message));
 
