@@ -73,20 +73,20 @@ public static class CustomerWire
         var trialing = p.TrialEndsAt is { } te && te > now && p.Status == AttachmentStatus.Active;
         return new()
         {
-        Id = p.Id,
-        PlanId = p.PlanId,
-        AutoEnable = p.AutoEnable,
-        AddOn = p.AddOn,
-        Status = p.Status == AttachmentStatus.Scheduled ? "scheduled" : "active",
-        PastDue = false,
-        CanceledAt = BalanceWire.Ms(p.CanceledAt),
-        ExpiresAt = BalanceWire.Ms(p.EndsAt),
-        TrialEndsAt = BalanceWire.Ms(p.TrialEndsAt),
-        StartedAt = BalanceWire.Ms(p.StartedAt),
-        CurrentPeriodStart = trialing ? BalanceWire.Ms(p.StartedAt) : period is { } a ? BalanceWire.Ms(a.Start) : BalanceWire.Ms(p.CurrentPeriodStart),
-        CurrentPeriodEnd = trialing ? BalanceWire.Ms(p.TrialEndsAt) : period is { } b ? BalanceWire.Ms(b.End) : BalanceWire.Ms(p.CurrentPeriodEnd),
-        Quantity = p.Quantity,
-        Scope = scope,
+            Id = p.Id,
+            PlanId = p.PlanId,
+            AutoEnable = p.AutoEnable,
+            AddOn = p.AddOn,
+            Status = p.Status == AttachmentStatus.Scheduled ? "scheduled" : "active",
+            PastDue = false,
+            CanceledAt = BalanceWire.Ms(p.CanceledAt),
+            ExpiresAt = BalanceWire.Ms(p.EndsAt),
+            TrialEndsAt = BalanceWire.Ms(p.TrialEndsAt),
+            StartedAt = BalanceWire.Ms(p.StartedAt),
+            CurrentPeriodStart = trialing ? BalanceWire.Ms(p.StartedAt) : period is { } a ? BalanceWire.Ms(a.Start) : BalanceWire.Ms(p.CurrentPeriodStart),
+            CurrentPeriodEnd = trialing ? BalanceWire.Ms(p.TrialEndsAt) : period is { } b ? BalanceWire.Ms(b.End) : BalanceWire.Ms(p.CurrentPeriodEnd),
+            Quantity = p.Quantity,
+            Scope = scope,
         };
     }
 
