@@ -9,6 +9,9 @@ public sealed record Customer
     public string? StripeId { get; init; }
     public string MetadataJson { get; init; } = "{}";
     public string BillingControlsJson { get; init; } = "{}";
+
+    /// <summary>What the billing controls remember (usage windows, fired alerts); null until a control first counts.</summary>
+    public ControlState? ControlState { get; init; }
     public bool SendEmailReceipts { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 
@@ -31,6 +34,9 @@ public sealed record Entity
     public required string FeatureId { get; init; }
     public string? Name { get; init; }
     public string BillingControlsJson { get; init; } = "{}";
+
+    /// <summary>What the entity's own billing controls remember; null until one first counts.</summary>
+    public ControlState? ControlState { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public long Seq { get; init; }
 }

@@ -20,6 +20,9 @@ public static class ApiDocs
     public static readonly IReadOnlyDictionary<string, (Type Request, int Status, Type Response)> Shapes =
         new Dictionary<string, (Type, int, Type)>(StringComparer.Ordinal)
         {
+            ["keys.create"] = (typeof(CreateKeyParams), 200, typeof(CreatedApiKey)),
+            ["keys.list"] = (typeof(EmptyParams), 200, typeof(ListResponse<ApiKey>)),
+            ["keys.revoke"] = (typeof(RevokeKeyParams), 200, typeof(ApiKey)),
             ["features.create"] = (typeof(CreateFeatureParams), 200, typeof(Feature)),
             ["features.get"] = (typeof(GetFeatureParams), 200, typeof(Feature)),
             ["features.list"] = (typeof(EmptyParams), 200, typeof(ListResponse<Feature>)),
