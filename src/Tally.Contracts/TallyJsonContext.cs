@@ -69,6 +69,7 @@ namespace Tally.Contracts;
 // Billing
 [JsonSerializable(typeof(AttachParams))]
 [JsonSerializable(typeof(AttachResponse))]
+[JsonSerializable(typeof(UpdateBillingParams))]
 // Keys
 [JsonSerializable(typeof(CreateKeyParams))]
 [JsonSerializable(typeof(RevokeKeyParams))]

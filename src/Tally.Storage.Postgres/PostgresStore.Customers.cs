@@ -11,7 +11,7 @@ public sealed partial class PostgresStore
     [
         ("customers", "seq, next_seq, name, email, data"),
         ("entities", "entity_id, seq, data"),
-        ("customer_plans", "id, data"),
+        ("customer_plans", "id, data, due_at"),
         ("balance_sources", "source_id, feature_id, entity_id, balance, next_reset_at, expires_at, data"),
         ("rollovers", "rollover_id, source_id, data"),
         ("locks", "lock_id, expires_at, data"),

@@ -64,6 +64,21 @@ public sealed record CustomerPlan
     public DateTimeOffset? CurrentPeriodEnd { get; init; }
     public decimal Quantity { get; init; } = 1;
 
+    /// <summary>When a cancellation was asked for (immediate cancels delete the plan, so this marks an end-of-cycle one).</summary>
+    public DateTimeOffset? CanceledAt { get; init; }
+
+    /// <summary>When the plan ends (end of the cycle it was cancelled in, or a trial that cannot bill); Autumn's <c>expires_at</c>.</summary>
+    public DateTimeOffset? EndsAt { get; init; }
+
+    /// <summary>When the free trial ends, if the plan started with one.</summary>
+    public DateTimeOffset? TrialEndsAt { get; init; }
+
+    /// <summary>
+    /// The next moment this plan changes by itself: a scheduled plan starts, an ending plan ends. The store keeps it
+    /// in a column so the sweeper finds idle customers whose plan is due.
+    /// </summary>
+    public DateTimeOffset? DueAt() => Status == AttachmentStatus.Scheduled ? StartedAt : EndsAt;
+
     /// <summary>Prepaid quantities chosen at attach time, per feature.</summary>
     public IReadOnlyDictionary<string, decimal> Options { get; init; } = new Dictionary<string, decimal>();
 }

@@ -158,25 +158,28 @@ public static class Metering
                 if (seen.Add(cs.Id)) map.Add((cs.Id, BalanceView.For(w, catalog, cs.Id, cmd.EntityId, now, keep)));
             }
         }
-        if (cmd.Features.Count != 1)
-        {
-            return (cmd.Features.Count == 0 ? null : (cmd.ByEventName && cmd.Features.Count > 1 ? null : map[0].Item2), map);
-        }
-        var feature = cmd.Features[0];
         BalanceSummary? Lookup(string id) => map.First(m => m.Item1 == id).Item2;
-        var deducted = outcome.Deductions.SelectMany(d => d.Deltas).Where(d => d.Value != 0).ToList();
-        var unlimited = map.FirstOrDefault(m => m.Item2?.Unlimited == true);
-        if (unlimited.Item2 is not null)
-        {
-            return (unlimited.Item2, map);
-        }
-        if (deducted.Count > 0)
-        {
-            var first = deducted.Any(d => d.FeatureId == feature.Id) ? feature.Id : deducted[0].FeatureId;
-            return (Lookup(first), map);
-        }
-        var systems = catalog.CreditSystemsContaining(feature.Id);
-        return (systems.Count > 0 ? Lookup(systems[0].Id) : Lookup(feature.Id), map);
+        var deducted = outcome.Deductions.SelectMany(d => d.Deltas).Where(d => d.Value != 0).Select(d => d.FeatureId)
+            .ToHashSet(StringComparer.Ordinal);
+        // Each tracked feature answers with the balance it was charged through; an event fanned out to several
+        // features answers with the one balance the customer actually holds, or null when it holds several or none.
+        var shown = cmd.Features.Select(f => ShownFor(f, catalog, deducted, Lookup)).Where(b => b.Balance is not null)
+            .DistinctBy(b => b.Id, StringComparer.Ordinal).ToList();
+        return (shown.Count == 1 ? shown[0].Balance : null, map);
+    }
+
+    /// <summary>
+    /// The balance one tracked feature shows: an unlimited one among the feature and its credit systems, else the
+    /// first of them (the feature before its systems) that was charged, else its first credit system, else itself.
+    /// </summary>
+    private static (string Id, BalanceSummary? Balance) ShownFor(Feature feature, Catalog catalog, IReadOnlySet<string> deducted,
+        Func<string, BalanceSummary?> lookup)
+    {
+        List<string> relevant = [feature.Id, .. catalog.CreditSystemsContaining(feature.Id).Select(c => c.Id)];
+        var id = relevant.FirstOrDefault(r => lookup(r)?.Unlimited == true)
+            ?? relevant.FirstOrDefault(deducted.Contains)
+            ?? (relevant.Count > 1 ? relevant[1] : relevant[0]);
+        return (id, lookup(id));
     }
 
     /// <summary>

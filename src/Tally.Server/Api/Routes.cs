@@ -42,6 +42,7 @@ internal static class Routes
         app.MapRpc("entities.delete", C.Default.DeleteEntityParams, DeleteEntity.Handle);
 
         app.MapRpc("billing.attach", C.Default.AttachParams, Attach.Handle);
+        app.MapRpc("billing.update", C.Default.UpdateBillingParams, UpdateBilling.Handle);
 
         app.MapRpc("balances.track", C.Default.TrackParams, Track.Handle);
         app.MapRpc("track", C.Default.TrackParams, Track.Handle);

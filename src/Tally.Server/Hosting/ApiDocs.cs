@@ -20,6 +20,9 @@ public static class ApiDocs
     public static readonly IReadOnlyDictionary<string, (Type Request, int Status, Type Response)> Shapes =
         new Dictionary<string, (Type, int, Type)>(StringComparer.Ordinal)
         {
+            ["keys.create"] = (typeof(CreateKeyParams), 200, typeof(CreatedApiKey)),
+            ["keys.list"] = (typeof(EmptyParams), 200, typeof(ListResponse<ApiKey>)),
+            ["keys.revoke"] = (typeof(RevokeKeyParams), 200, typeof(ApiKey)),
             ["features.create"] = (typeof(CreateFeatureParams), 200, typeof(Feature)),
             ["features.get"] = (typeof(GetFeatureParams), 200, typeof(Feature)),
             ["features.list"] = (typeof(EmptyParams), 200, typeof(ListResponse<Feature>)),
@@ -42,6 +45,7 @@ public static class ApiDocs
             ["entities.update"] = (typeof(UpdateEntityParams), 200, typeof(EntityResponse)),
             ["entities.delete"] = (typeof(DeleteEntityParams), 200, typeof(SuccessResponse)),
             ["billing.attach"] = (typeof(AttachParams), 200, typeof(AttachResponse)),
+            ["billing.update"] = (typeof(UpdateBillingParams), 200, typeof(AttachResponse)),
             ["balances.track"] = (typeof(TrackParams), 200, typeof(BalancesTrackResponse)),
             ["track"] = (typeof(TrackParams), 200, typeof(BalancesTrackResponse)),
             ["balances.check"] = (typeof(CheckParams), 200, typeof(CheckResponse)),

@@ -10,6 +10,7 @@ public static class Routes
         "customers.get_or_create", "customers.get", "customers.list", "customers.update", "customers.delete", "customers.advance_test_clock",
         "entities.create", "entities.get", "entities.list", "entities.update", "entities.delete",
         "billing.attach",
+        "billing.update",
         "balances.track", "track", "balances.check", "check", "balances.batch_track",
         "balances.create", "balances.update", "balances.delete", "balances.finalize",
         "events.list",
