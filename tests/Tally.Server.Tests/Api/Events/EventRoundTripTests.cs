@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Events;
 
 /// <summary>
 /// Issue #11: nothing is committed that cannot be read back. Every kind of ledger row Tally records (tracks, checks

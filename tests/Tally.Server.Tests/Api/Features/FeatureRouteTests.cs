@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Features;
 
 /// <summary>features.* (autumn-api.md §3.2): happy paths and every error code they can produce.</summary>
 public sealed class FeatureRouteTests(TallyApp app) : IClassFixture<TallyApp>

@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Http;
 
 /// <summary>
 /// A retry with the same Idempotency-Key and body answers the original response byte for byte (with

@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Billing;
 
 /// <summary>billing.attach (autumn-api.md §0, §5.12): plans become balances; every error code it can produce.</summary>
 public sealed class AttachTests(TallyApp app) : IClassFixture<TallyApp>

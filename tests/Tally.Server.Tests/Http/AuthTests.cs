@@ -1,4 +1,4 @@
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Http;
 
 /// <summary>autumn-api.md §1.5 (auth) and §1.1 (x-api-version): every failure is a JSON {message, code}.</summary>
 public sealed class AuthTests(TallyApp app) : IClassFixture<TallyApp>

@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Balances;
 
 /// <summary>balances.finalize (autumn-api.md §4.8) and customers.advance_test_clock with the resets it triggers (§5.7).</summary>
 public sealed class LockAndClockTests(TallyApp app) : IClassFixture<TallyApp>

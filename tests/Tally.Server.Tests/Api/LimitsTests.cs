@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api;
 
 /// <summary>The largest quantities the API accepts are computed with, and never leave a customer unreadable.</summary>
 public sealed class LimitsTests(TallyApp app) : IClassFixture<TallyApp>

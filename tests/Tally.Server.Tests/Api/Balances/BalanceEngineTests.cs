@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Balances;
 
 /// <summary>The balance engine through HTTP: the README quickstart, credit systems, refunds, seats, standalone grants and balances.update.</summary>
 public sealed class BalanceEngineTests(TallyApp app) : IClassFixture<TallyApp>

@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Entities;
 
 /// <summary>entities.* (autumn-api.md §3.4, §5.8): happy paths and every error code they can produce.</summary>
 public sealed class EntityRouteTests(TallyApp app) : IClassFixture<TallyApp>

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Http;
 
 /// <summary>
 /// Issue #11, HTTP edges, against the real server (Kestrel, not the in-memory test host): a body Tally will not read

@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Http;
 
 /// <summary>
 /// Idempotency keys are scoped unambiguously (a customer id containing ':' cannot borrow another customer's key), and

@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Plans;
 
 /// <summary>plans.* (autumn-api.md §3.3): happy paths and every error code they can produce.</summary>
 public sealed class PlanRouteTests(TallyApp app) : IClassFixture<TallyApp>

@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Http;
 
 /// <summary>
 /// Two organizations × two environments: what is created under one key is invisible (404, or absent from lists)

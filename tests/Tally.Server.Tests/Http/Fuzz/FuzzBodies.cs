@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Tally.Server.Tests.Fuzz;
+namespace Tally.Server.Tests.Http.Fuzz;
 
 /// <summary>
 /// Seeded request bodies for one route, generated from the route's own request contract (its JsonTypeInfo), so a

@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Balances;
 
 /// <summary>Concurrent requests through the whole HTTP pipeline: no lost or double-counted usage, idempotent retries apply once.</summary>
 public sealed class ConcurrencyTests(TallyApp app) : IClassFixture<TallyApp>

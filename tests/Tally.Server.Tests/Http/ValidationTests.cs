@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Http;
 
 /// <summary>
 /// Bad input is a 400 that names the field and changes nothing (README "What Tally guarantees"): for every bad

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Tally.Server.Hosting;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Balances;
 
 /// <summary>
 /// Time over HTTP, with no sleeps: an injected clock the test moves, and per-customer test clocks. Resets happen

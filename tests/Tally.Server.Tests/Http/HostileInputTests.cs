@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Http;
 
 /// <summary>
 /// Issue #11: bytes that used to be committed and then poison every later read, headers and lists that used to be a

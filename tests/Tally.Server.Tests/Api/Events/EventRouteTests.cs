@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Events;
 
 /// <summary>events.list (autumn-api.md §3.7, §5.10): newest first, filters, opaque cursors.</summary>
 public sealed class EventRouteTests(TallyApp app) : IClassFixture<TallyApp>

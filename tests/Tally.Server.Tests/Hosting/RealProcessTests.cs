@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Hosting;
 
 /// <summary>
 /// The real server process on a real port: data acknowledged before a hard kill is there after a restart, a clean

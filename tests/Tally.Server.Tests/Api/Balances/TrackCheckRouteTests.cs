@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Balances;
 
 /// <summary>balances.track, balances.check and their legacy routes /v1/track and /v1/check (autumn-api.md §4.1, §4.2).</summary>
 public sealed class TrackCheckRouteTests(TallyApp app) : IClassFixture<TallyApp>

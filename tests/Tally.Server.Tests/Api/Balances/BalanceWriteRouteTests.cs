@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Balances;
 
 /// <summary>balances.batch_track, balances.create, balances.update and balances.delete (autumn-api.md §4.3, §4.5–4.7): routes and errors.</summary>
 public sealed class BalanceWriteRouteTests(TallyApp app) : IClassFixture<TallyApp>

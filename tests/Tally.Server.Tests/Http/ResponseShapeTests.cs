@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Http;
 
 /// <summary>
 /// The official SDK (autumn-js 1.3.13) fails a call when a required key is absent, even one whose value may be null

@@ -11,7 +11,7 @@ using Tally.Server.Http;
 using Tally.Storage.Postgres;
 using Tally.Storage.Sqlite;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Keys;
 
 /// <summary>
 /// Issue #11 item 9: keys.create / keys.list / keys.revoke, and TALLY_SECRET_KEYS as the list of the environment's

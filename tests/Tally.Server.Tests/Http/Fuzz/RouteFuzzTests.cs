@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Tally.Server.Http;
 
-namespace Tally.Server.Tests.Fuzz;
+namespace Tally.Server.Tests.Http.Fuzz;
 
 /// <summary>
 /// A seeded fuzz of every RPC route in the server's route table (a new route is fuzzed without touching this file):

@@ -1,6 +1,6 @@
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Customers;
 
 /// <summary>customers.* (autumn-api.md §3.1, §5.1): happy paths and every error code they can produce.</summary>
 public sealed class CustomerRouteTests(TallyApp app) : IClassFixture<TallyApp>
