@@ -37,12 +37,10 @@ public sealed class KillCycleTests : IDisposable
     [PostgresFact]
     public async Task Sigkill_cycles_under_retrying_tracks_lose_nothing_and_double_nothing_Postgres()
     {
-        var admin = Environment.GetEnvironmentVariable("TALLY_TEST_POSTGRES")!;
-        var database = "tally_kill_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecAsync(admin, $"CREATE DATABASE {database}");
+        await using var database = await PostgresDatabase.CreateAsync("tally_kill_");
         try
         {
-            var cs = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+            var cs = database.ConnectionString();
             await RunAsync(cs);
             await using var c = new NpgsqlConnection(cs);
             await AssertLedgerAsync(c);
@@ -50,7 +48,6 @@ public sealed class KillCycleTests : IDisposable
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await ExecAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
     }
 
@@ -200,14 +197,6 @@ public sealed class KillCycleTests : IDisposable
             }
         }
         Assert.Equal(Customers.Length, rows);
-    }
-
-    private static async Task ExecAsync(string connectionString, string sql)
-    {
-        await using var c = new NpgsqlConnection(connectionString);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        await cmd.ExecuteNonQueryAsync();
     }
 
     public void Dispose()

@@ -18,25 +18,18 @@ public sealed class MultiNodeTests : IAsyncLifetime
     private const int Checks = 1000;
     private const decimal MessagesIncluded = 1000;
     private const decimal ActionsIncluded = 100;
-    private readonly string _database = "tally_mn_" + Guid.NewGuid().ToString("N")[..12];
-    private string _admin = "";
+    private readonly PostgresDatabase _database = new("tally_mn_");
     private string _connectionString = "";
     private readonly List<ServerProcess> _nodes = [];
 
     public async Task InitializeAsync()
     {
-        _admin = Environment.GetEnvironmentVariable("TALLY_TEST_POSTGRES") ?? "";
-        if (_admin.Length == 0)
+        if (PostgresServer.AdminConnectionString is null)
         {
             return;
         }
-        await using (var c = new NpgsqlConnection(_admin))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {_database}", c);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        _connectionString = new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ConnectionString;
+        await _database.CreateAsync();
+        _connectionString = _database.ConnectionString();
     }
 
     [PostgresFact]
@@ -173,14 +166,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
         {
             await node.DisposeAsync();
         }
-        if (_admin.Length == 0)
-        {
-            return;
-        }
         NpgsqlConnection.ClearAllPools();
-        await using var c = new NpgsqlConnection(_admin);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", c);
-        await cmd.ExecuteNonQueryAsync();
+        await _database.DisposeAsync();
     }
 }

@@ -113,15 +113,10 @@ public sealed partial class StartupTests : IDisposable
     [PostgresFact]
     public async Task PostgresStartingLate_TheServerComesUpOnceItAnswers()
     {
-        var admin = Environment.GetEnvironmentVariable("TALLY_TEST_POSTGRES")!;
+        var admin = PostgresServer.AdminConnectionString!;
         var target = new Npgsql.NpgsqlConnectionStringBuilder(admin);
-        var name = "tally_startup_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var c = new Npgsql.NpgsqlConnection(admin))
-        {
-            await c.OpenAsync();
-            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", c);
-            await create.ExecuteNonQueryAsync();
-        }
+        await using var database = await PostgresDatabase.CreateAsync("tally_startup_");
+        var name = database.Name;
         try
         {
             // PostgreSQL "starts" when this forwarder begins listening on the port the server was given.
@@ -143,10 +138,6 @@ public sealed partial class StartupTests : IDisposable
         finally
         {
             Npgsql.NpgsqlConnection.ClearAllPools();
-            await using var c = new Npgsql.NpgsqlConnection(admin);
-            await c.OpenAsync();
-            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", c);
-            await drop.ExecuteNonQueryAsync();
         }
     }
 

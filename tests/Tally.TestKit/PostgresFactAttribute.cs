@@ -8,9 +8,9 @@ public sealed class PostgresFactAttribute : FactAttribute
 {
     public PostgresFactAttribute()
     {
-        if (Postgres.AdminConnectionString is null)
+        if (PostgresServer.AdminConnectionString is null)
         {
-            Skip = Postgres.SkipReason;
+            Skip = PostgresServer.SkipReason;
         }
     }
 }

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using Tally.Contracts;
 using Tally.Core.Domain;
 using Tally.Core.Storage;
@@ -217,7 +216,7 @@ public sealed class KeyResolverTests : IAsyncDisposable
     private readonly string _dir = TempDirs.Create("tally-resolver-");
     private readonly ManualTime _time = new(T0);
     private readonly List<IAsyncDisposable> _owned = [];
-    private string? _pgDatabase;
+    private PostgresDatabase? _pgDatabase;
 
     public async ValueTask DisposeAsync()
     {
@@ -229,14 +228,14 @@ public sealed class KeyResolverTests : IAsyncDisposable
         TempDirs.Delete(_dir);
         if (_pgDatabase is not null)
         {
-            await PgAdminAsync($"DROP DATABASE IF EXISTS \"{_pgDatabase}\" WITH (FORCE)");
+            await _pgDatabase.DisposeAsync();
         }
     }
 
     [Fact]
     public Task Sqlite_RevocationThroughAnotherResolver_HoldsWithinTheTrustWindow() => RevocationAcrossNodesAsync(SqliteStore());
 
-    [KeysPostgresFact]
+    [PostgresFact]
     public Task Postgres_RevocationThroughAnotherNode_HoldsWithinTheTrustWindow() => RevocationAcrossNodesAsync(PostgresStoreAsync());
 
     private async Task RevocationAcrossNodesAsync(Task<ITallyStore> open)
@@ -326,21 +325,12 @@ public sealed class KeyResolverTests : IAsyncDisposable
 
     private async Task<ITallyStore> PostgresStoreAsync()
     {
-        _pgDatabase = "tally_resolver_" + Guid.NewGuid().ToString("N")[..16];
-        await PgAdminAsync($"CREATE DATABASE \"{_pgDatabase}\"");
-        var cs = new NpgsqlConnectionStringBuilder(KeysPostgresFactAttribute.ConnectionString) { Database = _pgDatabase, MaxPoolSize = 5 }.ToString();
+        _pgDatabase = await PostgresDatabase.CreateAsync("tally_resolver_");
+        var cs = _pgDatabase.ConnectionString(maxPoolSize: 5);
         var store = new PostgresStore(new PostgresStoreOptions { ConnectionString = cs }, _time);
         _owned.Add(store);
         await store.InitializeAsync(None);
         return store;
-    }
-
-    private static async Task PgAdminAsync(string sql)
-    {
-        await using var c = new NpgsqlConnection(KeysPostgresFactAttribute.ConnectionString);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        await cmd.ExecuteNonQueryAsync();
     }
 
     private sealed class ManualTime(DateTimeOffset start) : TimeProvider
@@ -355,19 +345,4 @@ public sealed class KeyResolverTests : IAsyncDisposable
 
         public override DateTimeOffset GetUtcNow() => Now;
     }
-}
-
-/// <summary>Runs only when <c>TALLY_TEST_POSTGRES</c> names a PostgreSQL server.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class KeysPostgresFactAttribute : FactAttribute
-{
-    public KeysPostgresFactAttribute()
-    {
-        if (ConnectionString is null)
-        {
-            Skip = "Set TALLY_TEST_POSTGRES to a PostgreSQL connection string to run the PostgreSQL key tests";
-        }
-    }
-
-    public static string? ConnectionString => Environment.GetEnvironmentVariable("TALLY_TEST_POSTGRES") is { Length: > 0 } cs ? cs : null;
 }

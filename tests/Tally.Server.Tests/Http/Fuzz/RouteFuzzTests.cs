@@ -47,18 +47,15 @@ public sealed class RouteFuzzTests
     [PostgresFact]
     public async Task EveryRoute_HostileBodies_Answer4xxJson_AndLeaveOthersUntouched_Postgres()
     {
-        var admin = Environment.GetEnvironmentVariable("TALLY_TEST_POSTGRES")!;
-        var database = "tally_fuzz_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecAsync(admin, $"CREATE DATABASE {database}");
+        await using var database = await PostgresDatabase.CreateAsync("tally_fuzz_");
         try
         {
-            await using var factory = new Factory(new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString);
+            await using var factory = new Factory(database.ConnectionString());
             await FuzzAsync(factory);
         }
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await ExecAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
     }
 
@@ -192,32 +189,12 @@ public sealed class RouteFuzzTests
         return h;
     }
 
-    private static async Task ExecAsync(string connectionString, string sql)
-    {
-        await using var c = new NpgsqlConnection(connectionString);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
     private sealed class Factory(string database) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseSetting("TALLY_DATABASE", database);
             builder.UseSetting("TALLY_SECRET_KEYS", Key);
-        }
-    }
-}
-
-/// <summary>Runs only when TALLY_TEST_POSTGRES names a PostgreSQL server (CI sets it).</summary>
-public sealed class PostgresFactAttribute : FactAttribute
-{
-    public PostgresFactAttribute()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("TALLY_TEST_POSTGRES")))
-        {
-            Skip = "TALLY_TEST_POSTGRES is not set";
         }
     }
 }
