@@ -98,7 +98,7 @@ public sealed class KillCycleTests : IDisposable
             // Every key left unanswered by a kill is retried until answered: it applies once, or replays if it had committed.
             foreach (var (worker, key) in _pending.ToArray())
             {
-                var (status, _, raw) = await server.PostAsync("balances.track", Body(key), Key);
+                var (status, raw, _) = await server.PostAsync("balances.track", Body(key), Key);
                 Assert.True(status == HttpStatusCode.OK, raw);
                 _acked[key] = Customer(key);
                 _pending.TryRemove(worker, out _);
@@ -107,7 +107,7 @@ public sealed class KillCycleTests : IDisposable
             foreach (var customer in Customers)
             {
                 var expected = _acked.Values.Count(c => c == customer);
-                var (_, body, _) = await server.PostAsync("customers.get", $$"""{"customer_id":"{{customer}}"}""", Key);
+                var (_, body) = await server.PostAsync("customers.get", $$"""{"customer_id":"{{customer}}"}""", Key);
                 var balance = body.GetProperty("balances").GetProperty("messages");
                 Assert.Equal(expected, balance.GetProperty("usage").GetDecimal());
                 Assert.Equal(Included - expected, balance.GetProperty("remaining").GetDecimal());
@@ -130,7 +130,7 @@ public sealed class KillCycleTests : IDisposable
             var key = _pending.GetOrAdd(worker, _ => $"kc-{Interlocked.Increment(ref _next)}");
             try
             {
-                var (status, _, raw) = await server.PostAsync("balances.track", Body(key), Key);
+                var (status, raw, _) = await server.PostAsync("balances.track", Body(key), Key);
                 Assert.True(status == HttpStatusCode.OK, raw);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or IOException)

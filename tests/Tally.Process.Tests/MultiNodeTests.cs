@@ -83,7 +83,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
                 }
                 else
                 {
-                    var (status, body, _) = await node.PostAsync("balances.check",
+                    var (status, body) = await node.PostAsync("balances.check",
                         $$"""{"customer_id":"{{customer}}","feature_id":"actions","required_balance":1,"send_event":true}""", Key);
                     Assert.Equal(HttpStatusCode.OK, status);
                     if (body.GetProperty("allowed").GetBoolean())
@@ -98,7 +98,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
 
         for (var c = 0; c < Customers; c++)
         {
-            var (_, customer, _) = await _nodes[c % 3].PostAsync("customers.get", $$"""{"customer_id":"cus_{{c}}"}""", Key);
+            var (_, customer) = await _nodes[c % 3].PostAsync("customers.get", $$"""{"customer_id":"cus_{{c}}"}""", Key);
             var messages = customer.GetProperty("balances").GetProperty("messages");
             var actions = customer.GetProperty("balances").GetProperty("actions");
             var tracked = Tracks / Customers;
