@@ -14,7 +14,7 @@ public sealed class CrashDurabilityTests : IDisposable
     public CrashDurabilityTests() => Directory.CreateDirectory(_dir);
 
     [Fact]
-    public async Task Tracks_answered_200_survive_a_sigkill()
+    public async Task Track_Answered200_SurvivesASigkill()
     {
         var db = Path.Combine(_dir, "tally.db");
         var server = await ServerProcess.StartAsync(db, Key);

@@ -26,7 +26,7 @@ public sealed class KillCycleTests : IDisposable
     public KillCycleTests() => Directory.CreateDirectory(_dir);
 
     [Fact]
-    public async Task Sigkill_cycles_under_retrying_tracks_lose_nothing_and_double_nothing_Sqlite()
+    public async Task SigkillCycles_RetryingTracks_LoseNothingAndDoubleNothing_Sqlite()
     {
         var db = Path.Combine(_dir, "tally.db");
         await RunAsync(db);
@@ -35,7 +35,7 @@ public sealed class KillCycleTests : IDisposable
     }
 
     [PostgresFact]
-    public async Task Sigkill_cycles_under_retrying_tracks_lose_nothing_and_double_nothing_Postgres()
+    public async Task SigkillCycles_RetryingTracks_LoseNothingAndDoubleNothing_Postgres()
     {
         await using var database = await PostgresDatabase.CreateAsync("tally_kill_");
         try

@@ -33,7 +33,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
     }
 
     [PostgresFact]
-    public async Task Three_nodes_on_one_database_stay_exact()
+    public async Task MultiNode_ThreeNodesOnOneDatabase_StayExact()
     {
         // Start together: the migration is serialised by an advisory lock.
         _nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ServerProcess.StartAsync(_connectionString, Key))));

@@ -21,8 +21,8 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>The connection string for this database; bound the pool where several stores share one test.</summary>
     public string ConnectionString(int? maxPoolSize = null)
     {
-        var builder = new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString
-            ?? throw new InvalidOperationException(PostgresServer.SkipReason)) { Database = Name };
+        var admin = PostgresServer.AdminConnectionString ?? throw new InvalidOperationException(PostgresServer.SkipReason);
+        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = Name };
         if (maxPoolSize is { } max)
         {
             builder.MaxPoolSize = max;

@@ -73,7 +73,7 @@ public sealed class TimeRouteTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Monthly_reset_on_the_31st_lands_on_the_last_day_of_february_then_march_31()
+    public async Task MonthlyReset_AnchoredOnThe31st_LandsOnTheLastDayOfFebruaryThenMarch31()
     {
         var customer = await MonthlyCustomerAsync(100);
         (await Post("balances.track", new { customer_id = customer, feature_id = "messages", value = 30 })).ShouldBe(200);
@@ -89,7 +89,7 @@ public sealed class TimeRouteTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Twenty_parallel_tracks_straddling_a_boundary_reset_exactly_once()
+    public async Task Track_TwentyInParallelAcrossABoundary_ResetsExactlyOnce()
     {
         var customer = await MonthlyCustomerAsync(100);
         (await Post("balances.track", new { customer_id = customer, feature_id = "messages", value = 30 })).ShouldBe(200);
@@ -109,7 +109,7 @@ public sealed class TimeRouteTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_sweeper_resets_an_idle_customer_once_even_when_run_twice()
+    public async Task Sweeper_IdleCustomerRunTwice_ResetsOnce()
     {
         var customer = await MonthlyCustomerAsync(100);
         (await Post("balances.track", new { customer_id = customer, feature_id = "messages", value = 40 })).ShouldBe(200);
@@ -128,7 +128,7 @@ public sealed class TimeRouteTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rollover_carries_unused_balance_up_to_its_max_and_is_drawn_first()
+    public async Task Rollover_UnusedBalance_CarriesUpToItsMaxAndIsDrawnFirst()
     {
         var customer = await MonthlyCustomerAsync(100, """{"max":50,"expiry_duration_type":"month","expiry_duration_length":1}""");
         (await Post("balances.track", new { customer_id = customer, feature_id = "messages", value = 30 })).ShouldBe(200);
@@ -144,7 +144,7 @@ public sealed class TimeRouteTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Test_clock_moves_one_customer_forward_and_its_balances_reset()
+    public async Task AdvanceTestClock_OneCustomer_MovesItForwardAndResetsItsBalances()
     {
         var customer = await MonthlyCustomerAsync(100);
         var other = Id.New("cus");
@@ -172,7 +172,7 @@ public sealed class TimeRouteTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Track_timestamp_in_the_future_is_rejected_and_a_past_one_is_recorded()
+    public async Task Track_Timestamp_FutureIsRejectedAndPastIsRecorded()
     {
         var customer = await MonthlyCustomerAsync(100);
         (await Post("balances.track", new { customer_id = customer, feature_id = "messages", timestamp = T0.AddMinutes(1).ToUnixTimeMilliseconds() }))
@@ -185,7 +185,7 @@ public sealed class TimeRouteTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Locks_reserve_and_settle_to_the_same_sources()
+    public async Task Lock_ReserveThenSettle_UsesTheSameSources()
     {
         var customer = await MonthlyCustomerAsync(15);
         async Task<decimal> Remaining() => (await MessagesAsync(customer)).Dec("remaining");
