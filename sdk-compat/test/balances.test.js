@@ -142,7 +142,7 @@ describe("balances", () => {
     assert.equal((await a.customers.get({ customerId: ids.customer })).balances[ids.messages].remaining, 12);
   });
 
-  test("balances.delete removes a standalone grant by balanceId; a plan balance cannot be deleted", async () => {
+  test("balances.delete removes a standalone grant by balanceId, then the (unpaid) plan balance too", async () => {
     const a = srv.autumn;
     const ids = await setup();
     const planId = uid("plan");
@@ -161,9 +161,8 @@ describe("balances", () => {
     assert.equal(again.status, 404);
 
     const planBalance = m.breakdown[0].id;
-    const refused = await sdkError(a.balances.delete({ customerId: ids.customer, balanceId: planBalance }));
-    assert.equal(refused.status, 400);
-    assert.equal((await a.customers.get({ customerId: ids.customer })).balances[ids.messages].granted, 100);
+    assert.equal((await a.balances.delete({ customerId: ids.customer, balanceId: planBalance })).success, true);
+    assert.equal((await a.customers.get({ customerId: ids.customer })).balances[ids.messages], undefined);
   });
 
   test("balances.delete by featureId removes the customer's only (standalone) balance of that feature", async () => {

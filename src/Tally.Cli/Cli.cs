@@ -75,6 +75,9 @@ public static class Cli
         root.Subcommands.Add(events);
         root.Subcommands.Add(TrackCommand.Build(g, io));
         root.Subcommands.Add(CheckCommand.Build(g, io));
+        root.Subcommands.Add(KeysCommands.Build(g, io));
+        root.Subcommands.Add(AuditCommand.Build(g, io));
+        root.Subcommands.Add(ExportCommand.Build(g, io));
         return root;
     }
 }

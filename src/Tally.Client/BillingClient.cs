@@ -24,4 +24,20 @@ public sealed class BillingClient
         Guard.NotEmpty(parameters.PlanId, "AttachParams.PlanId", nameof(parameters));
         return _transport.PostAsync("billing.attach", parameters, C.Default.AttachParams, C.Default.AttachResponse, mutating: true, ct);
     }
+
+    /// <summary>
+    /// <c>billing.update</c>: cancels a plan (now or at the end of its billing cycle), takes a pending cancellation
+    /// back, changes prepaid quantities, or moves the plan to another version.
+    /// </summary>
+    /// <param name="parameters">Customer, plan and the change.</param>
+    /// <param name="ct">Cancels the call, including waits between retries.</param>
+    /// <returns>The result; <see cref="AttachResponse.PaymentUrl"/> is always null without a payment provider.</returns>
+    /// <exception cref="ArgumentException">Empty customer id.</exception>
+    /// <exception cref="TallyApiException">The server refused the call.</exception>
+    public Task<AttachResponse> UpdateAsync(UpdateBillingParams parameters, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Guard.NotEmpty(parameters.CustomerId, "UpdateBillingParams.CustomerId", nameof(parameters));
+        return _transport.PostAsync("billing.update", parameters, C.Default.UpdateBillingParams, C.Default.AttachResponse, mutating: true, ct);
+    }
 }

@@ -32,4 +32,20 @@ public sealed class EventsClient
         Paging.AllAsync(_transport, "events.list",
             JsonSerializer.SerializeToUtf8Bytes(parameters ?? new ListEventsParams(), C.Default.ListEventsParams),
             C.Default.CursorListResponseEventItem, ct);
+
+    /// <summary>
+    /// <c>events.aggregate</c>: tracked usage (refunds included) of one or more features binned in UTC over a range,
+    /// every bin present, with per-feature totals; optionally grouped, filtered by properties, or broken down per balance.
+    /// </summary>
+    /// <param name="parameters">The features, exactly one of <c>range</c> and <c>custom_range</c>, and the optional scope,
+    /// bin size, grouping, filters and <c>aggregate_on</c>.</param>
+    /// <param name="ct">Cancels the call, including waits between retries.</param>
+    /// <returns>The bins (<c>list</c>), the totals, and the deductions when asked for.</returns>
+    /// <exception cref="TallyApiException">The server refused the call (400 naming the field, 404 for an unknown customer).</exception>
+    public Task<AggregateEventsResponse> AggregateAsync(AggregateEventsParams parameters, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return _transport.PostAsync("events.aggregate", parameters, C.Default.AggregateEventsParams,
+            C.Default.AggregateEventsResponse, mutating: false, ct);
+    }
 }

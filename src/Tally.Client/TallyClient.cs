@@ -59,6 +59,8 @@ public sealed class TallyClient
         Billing = new BillingClient(Transport);
         Events = new EventsClient(Transport);
         Keys = new KeysClient(Transport);
+        Webhooks = new WebhooksClient(Transport);
+        Admin = new AdminClient(Transport);
     }
 
     /// <summary><c>balances.*</c>: track usage, check access, and grant, adjust or delete balances.</summary>
@@ -84,6 +86,11 @@ public sealed class TallyClient
 
     /// <summary><c>keys.*</c>: create, list and revoke the secret keys of the caller's environment.</summary>
     public KeysClient Keys { get; }
+
+    /// <summary><c>webhooks.*</c>: webhook endpoints of the caller's environment and their deliveries.</summary>
+    public WebhooksClient Webhooks { get; }
+    /// <summary><c>admin.*</c>: read-only operator routes (audit, usage export), streamed.</summary>
+    public AdminClient Admin { get; }
 
     internal TallyTransport Transport { get; }
 

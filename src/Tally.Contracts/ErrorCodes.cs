@@ -89,4 +89,10 @@ public static partial class ErrorCodes
 
     /// <summary>405: known route, wrong HTTP method.</summary>
     public const string MethodNotAllowed = "method_not_allowed";
+
+    /// <summary>No webhook endpoint with this id in the caller's environment.</summary>
+    public const string WebhookNotFound = "webhook_not_found";
+
+    /// <summary>No webhook delivery with this id in the caller's environment.</summary>
+    public const string WebhookDeliveryNotFound = "webhook_delivery_not_found";
 }

@@ -64,15 +64,34 @@ namespace Tally.Contracts;
 [JsonSerializable(typeof(FinalizeLockParams))]
 // Events
 [JsonSerializable(typeof(ListEventsParams))]
+[JsonSerializable(typeof(AggregateEventsParams))]
+[JsonSerializable(typeof(AggregateEventsResponse))]
 [JsonSerializable(typeof(EventItem))]
 [JsonSerializable(typeof(CursorListResponse<EventItem>))]
 // Billing
 [JsonSerializable(typeof(AttachParams))]
 [JsonSerializable(typeof(AttachResponse))]
+[JsonSerializable(typeof(UpdateBillingParams))]
+// Webhooks
+[JsonSerializable(typeof(CreateWebhookParams))]
+[JsonSerializable(typeof(UpdateWebhookParams))]
+[JsonSerializable(typeof(WebhookIdParams))]
+[JsonSerializable(typeof(ListWebhookDeliveriesParams))]
+[JsonSerializable(typeof(RedeliverWebhookParams))]
+[JsonSerializable(typeof(WebhookEndpointInfo))]
+[JsonSerializable(typeof(ListResponse<WebhookEndpointInfo>))]
+[JsonSerializable(typeof(WebhookSecretResponse))]
+[JsonSerializable(typeof(CursorListResponse<WebhookDelivery>))]
+[JsonSerializable(typeof(WebhookDeliveryQueued))]
 // Keys
 [JsonSerializable(typeof(CreateKeyParams))]
 [JsonSerializable(typeof(RevokeKeyParams))]
 [JsonSerializable(typeof(ApiKey))]
 [JsonSerializable(typeof(CreatedApiKey))]
 [JsonSerializable(typeof(ListResponse<ApiKey>))]
+// Admin
+[JsonSerializable(typeof(AuditParams))]
+[JsonSerializable(typeof(AuditLine))]
+[JsonSerializable(typeof(ExportUsageParams))]
+[JsonSerializable(typeof(UsageExportLine))]
 public sealed partial class TallyJsonContext : JsonSerializerContext;

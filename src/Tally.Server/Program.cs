@@ -3,6 +3,7 @@ using Tally.Core.Domain;
 using Tally.Core.Engine;
 using Tally.Core.Storage;
 using Tally.Server.Api;
+using Tally.Server.Dashboard;
 using Tally.Server.Hosting;
 using Tally.Server.Http;
 
@@ -37,6 +38,8 @@ try
     builder.Services.AddSingleton<ResetSweeper>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<ResetSweeper>());
     builder.AddTallyOperations();
+    builder.AddTallyWebhooks();
+    builder.Services.AddTallyDashboard();
 
     var app = builder.Build();
     app.UseRequestLog();
@@ -47,6 +50,7 @@ try
     app.MapHealth();
     app.MapTallyOperations();
     app.MapTallyApi();
+    app.MapTallyDashboard();
     app.MapFallbacks();
     return await Startup.RunAsync(app, options);
 }

@@ -120,9 +120,9 @@ public sealed partial class PostgresStore
         foreach (var p in c.UpsertPlans)
         {
             b.AddScoped("""
-                INSERT INTO customer_plans (org_id, env, customer_id, id, data) VALUES ($1, $2, $3, $4, $5)
-                ON CONFLICT (org_id, env, customer_id, id) DO UPDATE SET data = excluded.data
-                """, t, customerId, P.Text(p.Id), P.Json(RowCodec.Write(p)));
+                INSERT INTO customer_plans (org_id, env, customer_id, id, data, due_at) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (org_id, env, customer_id, id) DO UPDATE SET data = excluded.data, due_at = excluded.due_at
+                """, t, customerId, P.Text(p.Id), P.Json(RowCodec.Write(p)), P.Long(RowCodec.Ms(p.DueAt())));
         }
         foreach (var id in c.DeletePlans)
         {
@@ -174,5 +174,6 @@ public sealed partial class PostgresStore
                 """, t, customerId, P.Text(e.Id), P.Text(e.Kind.ToString()), P.Text(e.EntityId), P.Text(e.EventName), P.Num(e.Value),
                 P.Text(e.PropertiesJson), P.Long(RowCodec.Ms(e.Timestamp)), P.Text(e.IdempotencyKey), P.Json(RowCodec.Write(e.Deltas)));
         }
+        AddUsageRollup(b, t, customerId, c.Events);
     }
 }

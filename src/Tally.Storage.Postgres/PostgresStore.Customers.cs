@@ -11,11 +11,12 @@ public sealed partial class PostgresStore
     [
         ("customers", "seq, next_seq, name, email, data"),
         ("entities", "entity_id, seq, data"),
-        ("customer_plans", "id, data"),
+        ("customer_plans", "id, data, due_at"),
         ("balance_sources", "source_id, feature_id, entity_id, balance, next_reset_at, expires_at, data"),
         ("rollovers", "rollover_id, source_id, data"),
         ("locks", "lock_id, expires_at, data"),
         ("events", "seq, event_id, kind, entity_id, event_name, value, properties, timestamp, idempotency_key, deltas"),
+        ("usage_hourly", "feature_id, hour, entity_id, count, sum"),
     ];
 
     private const string Scope = "org_id = $1 AND env = $2 AND customer_id = $3";
@@ -160,6 +161,10 @@ public sealed partial class PostgresStore
                 if (changes is not null)
                 {
                     WriteCustomer(write, tenant, customerId, state, changes);
+                    if (changes.Notifications.Count > 0)
+                    {
+                        WriteOutbox(write, tenant, changes.Notifications, now);
+                    }
                     state = CustomerStates.Advance(state, changes);
                 }
             }

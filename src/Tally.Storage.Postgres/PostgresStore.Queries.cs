@@ -164,6 +164,8 @@ public sealed partial class PostgresStore
             SELECT org_id, env, customer_id FROM balance_sources WHERE next_reset_at IS NOT NULL AND next_reset_at <= $1
             UNION
             SELECT org_id, env, customer_id FROM locks WHERE expires_at IS NOT NULL AND expires_at <= $1
+            UNION
+            SELECT org_id, env, customer_id FROM customer_plans WHERE due_at IS NOT NULL AND due_at <= $1
             LIMIT $2
             """);
         cmd.Parameters.Add(P.Long(RowCodec.Ms(dueBy)));

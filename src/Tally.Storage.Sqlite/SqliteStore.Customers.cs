@@ -56,6 +56,10 @@ public sealed partial class SqliteStore
                         {
                             WriteCustomer(plan, tenant, customerId, changes, isNew);
                         }
+                        if (changes is { Notifications.Count: > 0 })
+                        {
+                            WriteOutbox(plan, tenant, changes.Notifications, _time.GetUtcNow());
+                        }
                         WriteIdempotency(plan, tenant, records);
                         commit = Pipeline.CommitAsync(plan.ApplyTo, epoch);
                     }

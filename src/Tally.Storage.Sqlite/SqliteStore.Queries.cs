@@ -157,6 +157,8 @@ public sealed partial class SqliteStore
             SELECT org_id, env, customer_id FROM balance_sources WHERE next_reset_at IS NOT NULL AND next_reset_at <= $due
             UNION
             SELECT org_id, env, customer_id FROM locks WHERE expires_at IS NOT NULL AND expires_at <= $due
+            UNION
+            SELECT org_id, env, customer_id FROM customer_plans WHERE due_at IS NOT NULL AND due_at <= $due
             LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$due", RowCodec.Ms(dueBy));

@@ -80,9 +80,9 @@ public sealed partial class SqliteStore
         foreach (var p in c.UpsertPlans)
         {
             w.Exec("""
-                INSERT INTO customer_plans (org_id, env, customer_id, id, data) VALUES ($0, $1, $2, $3, $4)
-                ON CONFLICT (org_id, env, customer_id, id) DO UPDATE SET data = excluded.data
-                """, o, env, customerId, p.Id, RowCodec.Write(p));
+                INSERT INTO customer_plans (org_id, env, customer_id, id, data, due_at) VALUES ($0, $1, $2, $3, $4, $5)
+                ON CONFLICT (org_id, env, customer_id, id) DO UPDATE SET data = excluded.data, due_at = excluded.due_at
+                """, o, env, customerId, p.Id, RowCodec.Write(p), RowCodec.Ms(p.DueAt()));
         }
         foreach (var id in c.DeletePlans)
         {
@@ -137,5 +137,6 @@ public sealed partial class SqliteStore
                 """, o, env, customerId, e.Id, e.Kind.ToString(), e.EntityId, e.EventName, RowCodec.Dec(e.Value), e.PropertiesJson,
                 RowCodec.Ms(e.Timestamp), e.IdempotencyKey, RowCodec.Write(e.Deltas));
         }
+        WriteUsageRollup(w, o, env, customerId, c.Events);
     }
 }

@@ -25,6 +25,9 @@ public sealed class TallyServer : WebApplicationFactory<global::Program>
         Url = addresses.First();
     }
 
+    /// <summary>The server's SQLite file (tests that must corrupt a row on purpose write to it directly).</summary>
+    public string DatabasePath => _path;
+
     /// <summary>Root URL the server listens on (http://127.0.0.1:port).</summary>
     public string Url { get; }
 

@@ -11,7 +11,7 @@ namespace Tally.Client.Internal;
 /// fixed before the first attempt and resent unchanged, because the server only replays an answer for the same key
 /// with byte-identical bytes.
 /// </summary>
-internal sealed class TallyTransport
+internal sealed partial class TallyTransport
 {
     private readonly HttpClient _http;
     private readonly Uri _baseUrl;

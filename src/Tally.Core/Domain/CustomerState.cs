@@ -31,8 +31,8 @@ public sealed class CustomerState
         {
             if (!_nextDueKnown)
             {
-                _nextDue = Min(Min(_sources.Values.Select(s => s.NextResetAt)), Min(Min(_rollovers.Values.Select(r => r.ExpiresAt)),
-                    Min(_locks.Values.Select(l => l.ExpiresAt))));
+                _nextDue = Min(Min(Min(_sources.Values.Select(s => s.NextResetAt)), Min(Min(_rollovers.Values.Select(r => r.ExpiresAt)),
+                    Min(_locks.Values.Select(l => l.ExpiresAt)))), Min(_plans.Values.Select(p => p.DueAt())));
                 _nextDueKnown = true;
             }
             return _nextDue;
@@ -85,7 +85,8 @@ public sealed class CustomerState
     public void Apply(CustomerChanges changes)
     {
         if (changes.UpsertSources.Count > 0 || changes.DeleteSources.Count > 0 || changes.UpsertRollovers.Count > 0
-            || changes.DeleteRollovers.Count > 0 || changes.UpsertLocks.Count > 0 || changes.DeleteLocks.Count > 0)
+            || changes.DeleteRollovers.Count > 0 || changes.UpsertLocks.Count > 0 || changes.DeleteLocks.Count > 0
+            || changes.UpsertPlans.Count > 0 || changes.DeletePlans.Count > 0)
         {
             ObserveDueChanges(changes);
         }
@@ -180,7 +181,9 @@ public sealed class CustomerState
                 return;
             }
         }
-        if (changes.DeleteSources.Count > 0 || changes.DeleteRollovers.Count > 0 || changes.DeleteLocks.Count > 0)
+        // Plan changes are rare (attach, update, a plan ending): recompute rather than track them.
+        if (changes.DeleteSources.Count > 0 || changes.DeleteRollovers.Count > 0 || changes.DeleteLocks.Count > 0
+            || changes.UpsertPlans.Count > 0 || changes.DeletePlans.Count > 0)
         {
             _nextDueKnown = false;
         }

@@ -9,6 +9,9 @@ public sealed record Customer
     public string? StripeId { get; init; }
     public string MetadataJson { get; init; } = "{}";
     public string BillingControlsJson { get; init; } = "{}";
+
+    /// <summary>What the billing controls remember (usage windows, fired alerts); null until a control first counts.</summary>
+    public ControlState? ControlState { get; init; }
     public bool SendEmailReceipts { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 
@@ -31,6 +34,9 @@ public sealed record Entity
     public required string FeatureId { get; init; }
     public string? Name { get; init; }
     public string BillingControlsJson { get; init; } = "{}";
+
+    /// <summary>What the entity's own billing controls remember; null until one first counts.</summary>
+    public ControlState? ControlState { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public long Seq { get; init; }
 }
@@ -57,6 +63,21 @@ public sealed record CustomerPlan
     public DateTimeOffset? CurrentPeriodStart { get; init; }
     public DateTimeOffset? CurrentPeriodEnd { get; init; }
     public decimal Quantity { get; init; } = 1;
+
+    /// <summary>When a cancellation was asked for (immediate cancels delete the plan, so this marks an end-of-cycle one).</summary>
+    public DateTimeOffset? CanceledAt { get; init; }
+
+    /// <summary>When the plan ends (end of the cycle it was cancelled in, or a trial that cannot bill); Autumn's <c>expires_at</c>.</summary>
+    public DateTimeOffset? EndsAt { get; init; }
+
+    /// <summary>When the free trial ends, if the plan started with one.</summary>
+    public DateTimeOffset? TrialEndsAt { get; init; }
+
+    /// <summary>
+    /// The next moment this plan changes by itself: a scheduled plan starts, an ending plan ends. The store keeps it
+    /// in a column so the sweeper finds idle customers whose plan is due.
+    /// </summary>
+    public DateTimeOffset? DueAt() => Status == AttachmentStatus.Scheduled ? StartedAt : EndsAt;
 
     /// <summary>Prepaid quantities chosen at attach time, per feature.</summary>
     public IReadOnlyDictionary<string, decimal> Options { get; init; } = new Dictionary<string, decimal>();

@@ -46,7 +46,9 @@ public enum DeleteBalanceStatus
 {
     Deleted,
     NotFound,
-    PlanBalance,
+
+    /// <summary>A balance with a price (usage-based or prepaid): money was or will be charged for it.</summary>
+    PaidBalance,
 }
 
 /// <summary>Standalone grants and manual adjustments (balances.create / update / delete).</summary>
@@ -188,14 +190,19 @@ public static class BalanceOps
         {
             return DeleteBalanceStatus.NotFound;
         }
-        if (targets.Any(s => !s.IsStandalone))
+        if (targets.Any(s => s.Price is not null))
         {
-            return DeleteBalanceStatus.PlanBalance;
+            return DeleteBalanceStatus.PaidBalance;
         }
+        var carrier = recalculate ? OverageCarrier(w, t, targets, now) : null;
         foreach (var s in targets)
         {
+            if (s.Id == carrier?.Id)
+            {
+                continue;
+            }
             w.DeleteSource(s.Id);
-            if (recalculate && s.Usage > 0 && !s.Unlimited)
+            if (carrier is null && recalculate && s.Usage > 0 && !s.Unlimited)
             {
                 // The usage the deleted grant absorbed moves to the customer's other sources of the feature.
                 var cands = Waterfall.Candidates(w, catalog, s.FeatureId, s.EntityId, now).Where(c => c.OwnFeature).ToList();
@@ -213,6 +220,38 @@ public static class BalanceOps
                 });
             }
         }
+        if (carrier is not null)
+        {
+            // No other balance of the feature survives to take the usage: the first deleted row stays as the holder
+            // of the overage, granting nothing and never resetting, so the usage stays on the books (as in Autumn).
+            var usage = targets.Where(s => !s.Unlimited).Sum(s => s.Usage);
+            w.Put(carrier with
+            {
+                IncludedGrant = 0m,
+                PrepaidGrant = 0m,
+                Adjustment = 0m,
+                Balance = -usage,
+                NextResetAt = null,
+                ResetAnchor = null,
+                Rollover = null,
+            });
+        }
         return DeleteBalanceStatus.Deleted;
+    }
+
+    /// <summary>
+    /// The row kept as the holder of the deleted usage: the first target, when the targets carry usage and no other
+    /// live balance of the feature (in the same scope) would survive to absorb it; otherwise null.
+    /// </summary>
+    public static BalanceSource? OverageCarrier(Working w, BalanceTarget t, IReadOnlyList<BalanceSource> targets, DateTimeOffset now)
+    {
+        if (targets.Where(s => !s.Unlimited).Sum(s => s.Usage) <= 0)
+        {
+            return null;
+        }
+        var deleting = targets.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var survives = w.AllSources().Any(s => s.FeatureId == targets[0].FeatureId
+            && (t.EntityId is null || s.EntityId == t.EntityId) && !deleting.Contains(s.Id) && s.IsLive(now));
+        return survives ? null : targets[0];
     }
 }

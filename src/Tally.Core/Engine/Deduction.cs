@@ -9,7 +9,7 @@ namespace Tally.Core.Engine;
 /// one call that runs it, so the hot path allocates no more than its dictionaries and delta list.
 /// </summary>
 internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavior, DateTimeOffset now, PendingBalances pending,
-    decimal requested)
+    decimal requested, Controls? controls)
 {
     // Below this, a leftover is rounding residue from dividing by a credit cost, not a real shortfall.
     private const decimal Epsilon = 0.000000000000000001m;
@@ -52,6 +52,10 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
             if (!MayGoNegative(c)) continue;
             var floor = Unbounded || c.Source.MaxPurchase is null ? (decimal?)null : -c.Source.MaxPurchase.Value;
             var room = floor is { } f ? Math.Max(0m, Balance(c.Source) - f) : decimal.MaxValue;
+            if (controls is not null && SpendRoom(c.Source.FeatureId, candidates) is { } spend)
+            {
+                room = Math.Min(room, spend);
+            }
             TakeUpTo(c, room);
         }
     }
@@ -107,8 +111,26 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
 
     private bool MayGoNegative(Candidate c) =>
         Unbounded
-        || c.Source.UsageAllowed
+        || (controls?.OverageAllowed(c.Source.FeatureId) is { } forced ? forced : MayGoNegativeByPrice(c));
+
+    private bool MayGoNegativeByPrice(Candidate c) =>
+        c.Source.UsageAllowed
         || (behavior != OverageBehavior.Reject && c.Source.Price is null && catalog.Feature(c.Source.FeatureId)?.IsContinuous == true);
+
+    // The overage an enabled spend limit still allows a feature, from the balances as they stand mid-deduction:
+    // what pass 2 has already taken counts, so several sources of one feature share one cap.
+    private decimal? SpendRoom(string featureId, IReadOnlyList<Candidate> candidates)
+    {
+        decimal overage = 0, granted = 0;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var s = candidates[i].Source;
+            if (s.FeatureId != featureId) continue;
+            overage += Math.Max(0m, -Balance(s));
+            granted += s.Granted;
+        }
+        return controls!.SpendRoom(featureId, overage, granted);
+    }
 
     private decimal Want(Candidate c) => _restCost == c.Cost ? _rest : _left * c.Cost;
 

@@ -11,6 +11,15 @@ public enum AttachStatus
 public sealed record AttachOutcome(AttachStatus Status, CustomerPlan? Attachment, IReadOnlyList<CustomerPlan> Replaced);
 
 /// <summary>
+/// When an attachment starts and how it may end by itself: a future <paramref name="StartsAt"/> schedules it; a trial
+/// sets <c>trial_ends_at</c>, and a trial that needs no card ends the plan with it (no payment method can follow).
+/// </summary>
+public sealed record AttachTerms(DateTimeOffset? StartsAt = null, DateTimeOffset? TrialEndsAt = null, bool EndsWithTrial = false)
+{
+    public static readonly AttachTerms Now = new();
+}
+
+/// <summary>
 /// How balance sources come into being: attaching a plan (one source per item), standalone grants, and the
 /// per-entity sub-balances of items with an entity feature. Each new source is recorded in the ledger as a
 /// Grant whose delta is the negated starting balance, so every balance is −Σ deltas of its source.
@@ -18,12 +27,29 @@ public sealed record AttachOutcome(AttachStatus Status, CustomerPlan? Attachment
 public static class Grants
 {
     public static AttachOutcome Attach(Working w, Catalog catalog, Plan plan, string? entityId,
-        IReadOnlyDictionary<string, decimal> prepaidQuantities, DateTimeOffset now, IIdGenerator ids)
+        IReadOnlyDictionary<string, decimal> prepaidQuantities, DateTimeOffset now, IIdGenerator ids) =>
+        Attach(w, catalog, plan, entityId, prepaidQuantities, now, ids, AttachTerms.Now);
+
+    // prepaidQuantities: per prepaid feature, the total quantity including the item's included amount (Autumn's feature_quantities).
+    public static AttachOutcome Attach(Working w, Catalog catalog, Plan plan, string? entityId,
+        IReadOnlyDictionary<string, decimal> prepaidQuantities, DateTimeOffset now, IIdGenerator ids, AttachTerms terms)
     {
         var current = w.Plans().Where(p => p.EntityId == entityId).ToList();
         if (current.Any(p => p.PlanId == plan.Id))
         {
             return new AttachOutcome(AttachStatus.AlreadyAttached, null, []);
+        }
+        if (terms.StartsAt is { } startsAt && startsAt > now)
+        {
+            // A scheduled plan holds no balances until it starts (Lifecycle activates it, replacing its group's plan then).
+            var scheduled = NewAttachment(plan, entityId, prepaidQuantities, startsAt, ids) with
+            {
+                Status = AttachmentStatus.Scheduled,
+                TrialEndsAt = terms.TrialEndsAt,
+                EndsAt = terms.EndsWithTrial ? terms.TrialEndsAt : null,
+            };
+            w.Put(scheduled);
+            return new AttachOutcome(AttachStatus.Attached, scheduled, []);
         }
         var replaced = plan.AddOn
             ? []
@@ -32,8 +58,25 @@ public static class Grants
         {
             Detach(w, old);
         }
+        var attachment = NewAttachment(plan, entityId, prepaidQuantities, now, ids) with
+        {
+            TrialEndsAt = terms.TrialEndsAt,
+            EndsAt = terms.EndsWithTrial ? terms.TrialEndsAt : null,
+        };
+        Grant(w, catalog, plan, attachment, prepaidQuantities, now, ids);
+        return new AttachOutcome(AttachStatus.Attached, attachment, replaced);
+    }
 
-        var attachment = new CustomerPlan
+    /// <summary>Prepaid units bought on top of the included amount: Autumn's quantity is the total, rounded up to whole packs.</summary>
+    public static decimal PrepaidGrant(PlanItem item, decimal totalQuantity)
+    {
+        var beyond = Math.Max(0m, totalQuantity - (item.Unlimited ? 0m : item.Included));
+        var units = item.Price is { BillingUnits: > 0 } p ? p.BillingUnits : 1m;
+        return Math.Ceiling(beyond / units) * units;
+    }
+
+    private static CustomerPlan NewAttachment(Plan plan, string? entityId, IReadOnlyDictionary<string, decimal> prepaidQuantities,
+        DateTimeOffset start, IIdGenerator ids) => new()
         {
             Id = ids.NewId("cus_prod_"),
             PlanId = plan.Id,
@@ -43,11 +86,17 @@ public static class Grants
             AddOn = plan.AddOn,
             AutoEnable = plan.AutoEnable,
             Recurring = plan.IsRecurring,
-            StartedAt = now,
-            CurrentPeriodStart = plan.Price is { } price && price.Interval != ResetInterval.OneOff ? now : null,
-            CurrentPeriodEnd = plan.Price is { } p2 && p2.Interval != ResetInterval.OneOff ? Calendar.Add(now, p2.Interval, p2.IntervalCount, 1) : null,
+            StartedAt = start,
+            CurrentPeriodStart = plan.Price is { } price && price.Interval != ResetInterval.OneOff ? start : null,
+            CurrentPeriodEnd = plan.Price is { } p2 && p2.Interval != ResetInterval.OneOff ? Calendar.Add(start, p2.Interval, p2.IntervalCount, 1) : null,
             Options = new Dictionary<string, decimal>(prepaidQuantities, StringComparer.Ordinal),
         };
+
+    /// <summary>Puts the attachment (active) and creates the balance sources of its plan's items.</summary>
+    public static void Grant(Working w, Catalog catalog, Plan plan, CustomerPlan attachment,
+        IReadOnlyDictionary<string, decimal> prepaidQuantities, DateTimeOffset now, IIdGenerator ids)
+    {
+        var entityId = attachment.EntityId;
         w.Put(attachment);
 
         var deltas = new List<SourceDelta>();
@@ -58,8 +107,8 @@ public static class Grants
             {
                 continue;
             }
-            var prepaid = item.Price?.BillingMethod == BillingMethod.Prepaid
-                ? prepaidQuantities.GetValueOrDefault(item.FeatureId)
+            var prepaid = item.Price?.BillingMethod == BillingMethod.Prepaid && prepaidQuantities.TryGetValue(item.FeatureId, out var q)
+                ? PrepaidGrant(item, q)
                 : 0m;
             if (item.EntityFeatureId is { } typeFeature && entityId is null)
             {
@@ -101,7 +150,6 @@ public static class Grants
                 }
             }
         }
-        return new AttachOutcome(AttachStatus.Attached, attachment, replaced);
     }
 
     /// <summary>Removes an attachment and every source it granted.</summary>

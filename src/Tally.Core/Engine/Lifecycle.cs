@@ -13,7 +13,8 @@ public sealed record ResetPolicy
 
 /// <summary>
 /// Time-driven transitions, applied when a customer is loaded (and by the sweeper for idle customers):
-/// due resets (with rollovers), expired rollovers, and expired locks. Each is idempotent: a source is reset only
+/// scheduled plans starting and plans ending (<see cref="PlanLifecycle"/>), due resets (with rollovers), expired rollovers,
+/// and expired locks. Each is idempotent: a source is reset only
 /// while <c>now ≥ next_reset_at</c>, and the reset moves next_reset_at past now.
 /// </summary>
 public static class Lifecycle
@@ -27,6 +28,8 @@ public static class Lifecycle
         {
             return;
         }
+        // Plans first: a plan that started or ended while the customer was idle changes which sources reset below.
+        PlanLifecycle.Settle(w, catalog, now, ids);
         foreach (var l in w.Locks().Where(l => l.Status == LockStatus.Pending && l.ExpiresAt is { } e && e <= now).ToList())
         {
             Locks.Release(w, catalog, l, now, ids, expired: true);

@@ -27,6 +27,9 @@ public enum TrackStatus
 {
     Applied,
     InsufficientBalance,
+
+    /// <summary>A usage limit's window is full (or, under reject, too full for the whole amount).</summary>
+    UsageLimitExceeded,
 }
 
 public sealed record TrackOutcome(
@@ -60,15 +63,26 @@ public static class Metering
         // Every feature is decided before any is written, so a rejected feature leaves the working state untouched
         // even when an earlier feature of the same event name fitted.
         var pending = new PendingBalances();
+        var controls = Controls.Resolve(w, cmd.EntityId);
         foreach (var f in cmd.Features)
         {
             if (f.Type == FeatureType.Boolean)
             {
                 continue;
             }
+            var value = cmd.Value;
+            if (controls is not null && value > 0 && cmd.Behavior is OverageBehavior.Cap or OverageBehavior.Reject
+                && controls.WindowRoom(w, f.Id, cmd.PropertiesJson, now) is { } room && room < value)
+            {
+                if (room <= 0 || cmd.Behavior == OverageBehavior.Reject)
+                {
+                    return new TrackOutcome(TrackStatus.UsageLimitExceeded, results, null, f.Id);
+                }
+                value = room;
+            }
             var candidates = Waterfall.Candidates(w, catalog, f.Id, cmd.EntityId, now);
             candidates.RemoveAll(c => pending.Drained(c.Source));
-            var d = Waterfall.Plan(w, catalog, f.Id, candidates, cmd.Value, cmd.Behavior, now, pending);
+            var d = Waterfall.Plan(w, catalog, f.Id, candidates, value, cmd.Behavior, now, pending, controls);
             if (Waterfall.IsRejected(d, cmd.Behavior))
             {
                 return new TrackOutcome(TrackStatus.InsufficientBalance, results, null, f.Id);
@@ -76,7 +90,15 @@ public static class Metering
             results.Add(d);
             deltas.AddRange(d.Deltas);
         }
-        pending.WriteTo(w);
+        ControlEffects.RaiseLimits(w, pending, controls, cmd.EntityId);
+        if (controls is null)
+        {
+            pending.WriteTo(w);
+        }
+        else
+        {
+            ApplyControls(w, catalog, controls, cmd, results, pending, now);
+        }
         var evt = new LedgerEvent
         {
             Id = cmd.EventId,
@@ -97,6 +119,27 @@ public static class Metering
         };
     }
 
+    // Writes the balances, counts the applied units into the usage windows and raises the alerts they crossed,
+    // all inside the track's unit so that the next check sees exactly what this track left.
+    private static void ApplyControls(Working w, Catalog catalog, Controls controls, TrackCommand cmd, List<FeatureDeduction> results,
+        PendingBalances pending, DateTimeOffset now)
+    {
+        var before = new List<(string FeatureId, BalanceSummary? Balance)>();
+        foreach (var d in results)
+        {
+            if (controls.AlertsFor(d.FeatureId).Any()) before.Add((d.FeatureId, BalanceView.For(w, catalog, d.FeatureId, cmd.EntityId, now)));
+        }
+        pending.WriteTo(w);
+        foreach (var d in results)
+        {
+            controls.Count(w, d.FeatureId, cmd.PropertiesJson, d.Applied, now);
+        }
+        foreach (var (featureId, balance) in before)
+        {
+            ControlEffects.RaiseAlerts(w, controls, featureId, balance, BalanceView.For(w, catalog, featureId, cmd.EntityId, now));
+        }
+    }
+
     /// <summary>
     /// The balance a track response shows, and the map of every tracked feature and credit system
     /// (omitted by the caller when it has fewer than two entries).
@@ -115,25 +158,28 @@ public static class Metering
                 if (seen.Add(cs.Id)) map.Add((cs.Id, BalanceView.For(w, catalog, cs.Id, cmd.EntityId, now, keep)));
             }
         }
-        if (cmd.Features.Count != 1)
-        {
-            return (cmd.Features.Count == 0 ? null : (cmd.ByEventName && cmd.Features.Count > 1 ? null : map[0].Item2), map);
-        }
-        var feature = cmd.Features[0];
         BalanceSummary? Lookup(string id) => map.First(m => m.Item1 == id).Item2;
-        var deducted = outcome.Deductions.SelectMany(d => d.Deltas).Where(d => d.Value != 0).ToList();
-        var unlimited = map.FirstOrDefault(m => m.Item2?.Unlimited == true);
-        if (unlimited.Item2 is not null)
-        {
-            return (unlimited.Item2, map);
-        }
-        if (deducted.Count > 0)
-        {
-            var first = deducted.Any(d => d.FeatureId == feature.Id) ? feature.Id : deducted[0].FeatureId;
-            return (Lookup(first), map);
-        }
-        var systems = catalog.CreditSystemsContaining(feature.Id);
-        return (systems.Count > 0 ? Lookup(systems[0].Id) : Lookup(feature.Id), map);
+        var deducted = outcome.Deductions.SelectMany(d => d.Deltas).Where(d => d.Value != 0).Select(d => d.FeatureId)
+            .ToHashSet(StringComparer.Ordinal);
+        // Each tracked feature answers with the balance it was charged through; an event fanned out to several
+        // features answers with the one balance the customer actually holds, or null when it holds several or none.
+        var shown = cmd.Features.Select(f => ShownFor(f, catalog, deducted, Lookup)).Where(b => b.Balance is not null)
+            .DistinctBy(b => b.Id, StringComparer.Ordinal).ToList();
+        return (shown.Count == 1 ? shown[0].Balance : null, map);
+    }
+
+    /// <summary>
+    /// The balance one tracked feature shows: an unlimited one among the feature and its credit systems, else the
+    /// first of them (the feature before its systems) that was charged, else its first credit system, else itself.
+    /// </summary>
+    private static (string Id, BalanceSummary? Balance) ShownFor(Feature feature, Catalog catalog, IReadOnlySet<string> deducted,
+        Func<string, BalanceSummary?> lookup)
+    {
+        List<string> relevant = [feature.Id, .. catalog.CreditSystemsContaining(feature.Id).Select(c => c.Id)];
+        var id = relevant.FirstOrDefault(r => lookup(r)?.Unlimited == true)
+            ?? relevant.FirstOrDefault(deducted.Contains)
+            ?? (relevant.Count > 1 ? relevant[1] : relevant[0]);
+        return (id, lookup(id));
     }
 
     /// <summary>
@@ -151,6 +197,7 @@ public static class Metering
 
         var candidates = Waterfall.Candidates(w, catalog, feature.Id, entityId, now);
         var systems = catalog.CreditSystemsContaining(feature.Id);
+        var controls = Controls.Resolve(w, entityId);
         bool allowed;
         if (candidates.Count == 0)
         {
@@ -162,10 +209,17 @@ public static class Metering
         }
         else
         {
-            allowed = Waterfall.Run(w, catalog, feature.Id, candidates, required, OverageBehavior.Reject, now, dryRun: true).Satisfied;
+            allowed = Waterfall.Run(w, catalog, feature.Id, candidates, required, OverageBehavior.Reject, now, dryRun: true,
+                controls: controls).Satisfied;
+        }
+        // A full usage window denies whatever balance remains, the same test track makes under reject.
+        if (allowed && controls is not null && required > 0
+            && controls.WindowRoom(w, feature.Id, consume?.PropertiesJson ?? "{}", now) is { } room && room < required)
+        {
+            allowed = false;
         }
 
-        var shown = ChooseShownFeature(w, catalog, feature, systems, candidates, entityId, required, now);
+        var shown = ChooseShownFeature(w, catalog, feature, systems, candidates, entityId, required, now, controls);
         var cost = shown == feature.Id ? 1m : systems.First(s => s.Id == shown).CreditCostOf(feature.Id) ?? 1m;
 
         TrackOutcome? consumed = null;
@@ -181,7 +235,7 @@ public static class Metering
     }
 
     private static string ChooseShownFeature(Working w, Catalog catalog, Feature feature, IReadOnlyList<Feature> systems,
-        List<Candidate> candidates, string? entityId, decimal required, DateTimeOffset now)
+        List<Candidate> candidates, string? entityId, decimal required, DateTimeOffset now, Controls? controls)
     {
         if (systems.Count == 0)
         {
@@ -193,7 +247,7 @@ public static class Metering
             var only = candidates.Where(c => c.Source.FeatureId == fid).ToList();
             if (only.Count == 0) return false;
             if (only[0].Source.Unlimited || required < 0) return true;
-            return Waterfall.Run(w, catalog, feature.Id, only, required, OverageBehavior.Reject, now, dryRun: true).Satisfied;
+            return Waterfall.Run(w, catalog, feature.Id, only, required, OverageBehavior.Reject, now, dryRun: true, controls: controls).Satisfied;
         }
         if (AllowsAlone(feature.Id)) return feature.Id;
         foreach (var cs in systems)

@@ -111,10 +111,10 @@ public static class Waterfall
     /// Under <see cref="OverageBehavior.Reject"/> nothing is written unless the whole amount fits.
     /// </summary>
     public static FeatureDeduction Run(Working w, Catalog catalog, string featureId, IReadOnlyList<Candidate> candidates,
-        decimal amount, OverageBehavior behavior, DateTimeOffset now, bool dryRun = false)
+        decimal amount, OverageBehavior behavior, DateTimeOffset now, bool dryRun = false, Controls? controls = null)
     {
         var pending = new PendingBalances();
-        var d = Plan(w, catalog, featureId, candidates, amount, behavior, now, pending);
+        var d = Plan(w, catalog, featureId, candidates, amount, behavior, now, pending, controls);
         if (!dryRun)
         {
             pending.WriteTo(w);
@@ -135,9 +135,9 @@ public static class Waterfall
     /// so that several features can be decided before any of them is written.
     /// </summary>
     internal static FeatureDeduction Plan(Working w, Catalog catalog, string featureId, IReadOnlyList<Candidate> candidates,
-        decimal amount, OverageBehavior behavior, DateTimeOffset now, PendingBalances pending)
+        decimal amount, OverageBehavior behavior, DateTimeOffset now, PendingBalances pending, Controls? controls = null)
     {
-        var deduction = new Deduction(w, catalog, behavior, now, pending, amount);
+        var deduction = new Deduction(w, catalog, behavior, now, pending, amount, controls);
         if (amount > 0)
         {
             deduction.Draw(candidates);

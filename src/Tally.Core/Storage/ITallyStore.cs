@@ -199,4 +199,12 @@ public interface ITallyStore : IAsyncDisposable
 
     /// <summary>Moves each key's last-used time forward to the given time (never back).</summary>
     Task RecordApiKeyUseAsync(IReadOnlyList<(string KeyId, DateTimeOffset UsedAt)> uses, CancellationToken ct);
+
+    // ---------------------------------------------------------------- Usage rollup (events.aggregate)
+
+    /// <summary>
+    /// Tracked usage per ledger name and UTC hour in [from, to), read from the hourly rollup the stores keep in the
+    /// same commit as each ledger row (rebuildable from the ledger).
+    /// </summary>
+    Task<IReadOnlyList<UsageHour>> QueryUsageAsync(TenantId tenant, UsageQuery query, CancellationToken ct);
 }

@@ -1,3 +1,4 @@
+using Tally.Server.Api.Admin;
 using Tally.Server.Api.Balances;
 using Tally.Server.Api.Billing;
 using Tally.Server.Api.Customers;
@@ -6,6 +7,7 @@ using Tally.Server.Api.Events;
 using Tally.Server.Api.Features;
 using Tally.Server.Api.Keys;
 using Tally.Server.Api.Plans;
+using Tally.Server.Api.Webhooks;
 using Tally.Server.Http;
 using C = Tally.Contracts.TallyJsonContext;
 
@@ -42,6 +44,7 @@ internal static class Routes
         app.MapRpc("entities.delete", C.Default.DeleteEntityParams, DeleteEntity.Handle);
 
         app.MapRpc("billing.attach", C.Default.AttachParams, Attach.Handle);
+        app.MapRpc("billing.update", C.Default.UpdateBillingParams, UpdateBilling.Handle);
 
         app.MapRpc("balances.track", C.Default.TrackParams, Track.Handle);
         app.MapRpc("track", C.Default.TrackParams, Track.Handle);
@@ -54,9 +57,21 @@ internal static class Routes
         app.MapRpc("balances.finalize", C.Default.FinalizeLockParams, FinalizeLock.Handle);
 
         app.MapRpc("events.list", C.Default.ListEventsParams, ListEvents.Handle);
+        app.MapRpc("events.aggregate", C.Default.AggregateEventsParams, AggregateEvents.Handle);
 
         app.MapRpc("keys.create", C.Default.CreateKeyParams, CreateKey.Handle);
         app.MapRpc("keys.list", C.Default.EmptyParams, ListKeys.Handle);
         app.MapRpc("keys.revoke", C.Default.RevokeKeyParams, RevokeKey.Handle);
+
+        app.MapRpc("webhooks.create", C.Default.CreateWebhookParams, CreateWebhook.Handle);
+        app.MapRpc("webhooks.list", C.Default.EmptyParams, ListWebhooks.Handle);
+        app.MapRpc("webhooks.update", C.Default.UpdateWebhookParams, UpdateWebhook.Handle);
+        app.MapRpc("webhooks.delete", C.Default.WebhookIdParams, DeleteWebhook.Handle);
+        app.MapRpc("webhooks.rotate_secret", C.Default.WebhookIdParams, RotateWebhookSecret.Handle);
+        app.MapRpc("webhooks.test", C.Default.WebhookIdParams, TestWebhook.Handle);
+        app.MapRpc("webhooks.deliveries", C.Default.ListWebhookDeliveriesParams, ListWebhookDeliveries.Handle);
+        app.MapRpc("webhooks.redeliver", C.Default.RedeliverWebhookParams, RedeliverWebhook.Handle);
+        app.MapRpcStream("admin.audit", C.Default.AuditParams, Audit.Handle);
+        app.MapRpcStream("admin.export_usage", C.Default.ExportUsageParams, ExportUsage.Handle);
     }
 }

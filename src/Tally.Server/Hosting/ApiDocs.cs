@@ -20,6 +20,9 @@ public static class ApiDocs
     public static readonly IReadOnlyDictionary<string, (Type Request, int Status, Type Response)> Shapes =
         new Dictionary<string, (Type, int, Type)>(StringComparer.Ordinal)
         {
+            ["keys.create"] = (typeof(CreateKeyParams), 200, typeof(CreatedApiKey)),
+            ["keys.list"] = (typeof(EmptyParams), 200, typeof(ListResponse<ApiKey>)),
+            ["keys.revoke"] = (typeof(RevokeKeyParams), 200, typeof(ApiKey)),
             ["features.create"] = (typeof(CreateFeatureParams), 200, typeof(Feature)),
             ["features.get"] = (typeof(GetFeatureParams), 200, typeof(Feature)),
             ["features.list"] = (typeof(EmptyParams), 200, typeof(ListResponse<Feature>)),
@@ -42,6 +45,7 @@ public static class ApiDocs
             ["entities.update"] = (typeof(UpdateEntityParams), 200, typeof(EntityResponse)),
             ["entities.delete"] = (typeof(DeleteEntityParams), 200, typeof(SuccessResponse)),
             ["billing.attach"] = (typeof(AttachParams), 200, typeof(AttachResponse)),
+            ["billing.update"] = (typeof(UpdateBillingParams), 200, typeof(AttachResponse)),
             ["balances.track"] = (typeof(TrackParams), 200, typeof(BalancesTrackResponse)),
             ["track"] = (typeof(TrackParams), 200, typeof(BalancesTrackResponse)),
             ["balances.check"] = (typeof(CheckParams), 200, typeof(CheckResponse)),
@@ -52,7 +56,25 @@ public static class ApiDocs
             ["balances.delete"] = (typeof(DeleteBalanceParams), 200, typeof(SuccessResponse)),
             ["balances.finalize"] = (typeof(FinalizeLockParams), 200, typeof(SuccessResponse)),
             ["events.list"] = (typeof(ListEventsParams), 200, typeof(CursorListResponse<EventItem>)),
+            ["webhooks.create"] = (typeof(CreateWebhookParams), 200, typeof(WebhookSecretResponse)),
+            ["webhooks.list"] = (typeof(EmptyParams), 200, typeof(ListResponse<WebhookEndpointInfo>)),
+            ["webhooks.update"] = (typeof(UpdateWebhookParams), 200, typeof(WebhookEndpointInfo)),
+            ["webhooks.delete"] = (typeof(WebhookIdParams), 200, typeof(SuccessResponse)),
+            ["webhooks.rotate_secret"] = (typeof(WebhookIdParams), 200, typeof(WebhookSecretResponse)),
+            ["webhooks.test"] = (typeof(WebhookIdParams), 200, typeof(WebhookDeliveryQueued)),
+            ["webhooks.deliveries"] = (typeof(ListWebhookDeliveriesParams), 200, typeof(CursorListResponse<WebhookDelivery>)),
+            ["webhooks.redeliver"] = (typeof(RedeliverWebhookParams), 200, typeof(WebhookDeliveryQueued)),
+            ["events.aggregate"] = (typeof(AggregateEventsParams), 200, typeof(AggregateEventsResponse)),
+            ["admin.audit"] = (typeof(AuditParams), 200, typeof(AuditLine)),
+            ["admin.export_usage"] = (typeof(ExportUsageParams), 200, typeof(UsageExportLine)),
         };
+
+    /// <summary>Routes whose success answer is streamed: its content type; the success type above is then one line of it.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Streamed = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["admin.audit"] = "application/x-ndjson",
+        ["admin.export_usage"] = "application/x-ndjson",
+    };
 
     // Every RPC route can answer these with ErrorResponse: bad input, bad key, missing object, conflict, fault.
     private static readonly int[] ErrorStatuses = [400, 401, 404, 409, 413, 500];
@@ -122,7 +144,9 @@ public static class ApiDocs
                 },
                 Responses = new OpenApiResponses
                 {
-                    [shape.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = Json("Success", await SchemaRefAsync(doc, ctx, shape.Response, ct).ConfigureAwait(false)),
+                    [shape.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = Streamed.TryGetValue(route, out var streamed)
+                        ? Json("Success, streamed: one JSON object (this schema) per line, ending with a line of type done", await SchemaRefAsync(doc, ctx, shape.Response, ct).ConfigureAwait(false), streamed)
+                        : Json("Success", await SchemaRefAsync(doc, ctx, shape.Response, ct).ConfigureAwait(false)),
                 },
             };
             foreach (var status in ErrorStatuses)
@@ -138,10 +162,10 @@ public static class ApiDocs
         }
     }
 
-    private static OpenApiResponse Json(string description, IOpenApiSchema schema) => new()
+    private static OpenApiResponse Json(string description, IOpenApiSchema schema, string contentType = "application/json") => new()
     {
         Description = description,
-        Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+        Content = new Dictionary<string, OpenApiMediaType> { [contentType] = new() { Schema = schema } },
     };
 
     private static string ErrorDescription(int status) => status switch

@@ -9,6 +9,9 @@ public static class AuthMiddleware
 
     public static TenantId Tenant(this HttpContext http) => (TenantId)http.Items[TenantKey]!;
 
+    /// <summary>Sets the caller for an in-process call (the dashboard), which authenticates by its own session.</summary>
+    public static void SetTenant(this HttpContext http, TenantId tenant) => http.Items[TenantKey] = tenant;
+
     public static IApplicationBuilder UseTallyAuth(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         if (!http.Request.Path.StartsWithSegments("/v1"))

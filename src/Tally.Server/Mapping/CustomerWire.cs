@@ -23,7 +23,7 @@ public static class CustomerWire
             Metadata = Json.Object(c.MetadataJson),
             SendEmailReceipts = c.SendEmailReceipts,
             BillingControls = Json.Object(c.BillingControlsJson),
-            Subscriptions = plans.Where(p => p.Recurring).Select(p => Subscription(p, "customer")).ToList(),
+            Subscriptions = plans.Where(p => p.Recurring).Select(p => Subscription(p, catalog, now, "customer")).ToList(),
             Purchases = plans.Where(p => !p.Recurring).Select(p => Purchase(p, "customer")).ToList(),
             Balances = Balances(w, catalog, null, now),
             Flags = Flags(w, catalog, null, now),
@@ -52,7 +52,7 @@ public static class CustomerWire
             FeatureId = e.FeatureId,
             CreatedAt = BalanceWire.Ms(e.CreatedAt),
             Env = tenant.EnvName,
-            Subscriptions = plans.Where(p => p.Recurring).Select(p => Subscription(p, "entity")).ToList(),
+            Subscriptions = plans.Where(p => p.Recurring).Select(p => Subscription(p, catalog, now, "entity")).ToList(),
             Purchases = plans.Where(p => !p.Recurring).Select(p => Purchase(p, "entity")).ToList(),
             Balances = Balances(w, catalog, e.Id, now),
             Flags = Flags(w, catalog, e.Id, now),
@@ -66,28 +66,34 @@ public static class CustomerWire
     private static Dictionary<string, W.Flag> Flags(Working w, Catalog catalog, string? entityId, DateTimeOffset now) =>
         BalanceView.Flags(w, catalog, entityId, now).ToDictionary(s => s.FeatureId, BalanceWire.ToFlag, StringComparer.Ordinal);
 
-    private static W.Subscription Subscription(CustomerPlan p, string scope) => new()
+    private static W.Subscription Subscription(CustomerPlan p, Catalog catalog, DateTimeOffset now, string scope)
     {
+        // The period follows the plan's billing cycle from where it started; a trial is its own first period.
+        var period = p.Status == AttachmentStatus.Active ? PlanLifecycle.CurrentPeriod(p, catalog.Plan(p.PlanId, p.PlanVersion), now) : null;
+        var trialing = p.TrialEndsAt is { } te && te > now && p.Status == AttachmentStatus.Active;
+        return new()
+        {
         Id = p.Id,
         PlanId = p.PlanId,
         AutoEnable = p.AutoEnable,
         AddOn = p.AddOn,
         Status = p.Status == AttachmentStatus.Scheduled ? "scheduled" : "active",
         PastDue = false,
-        CanceledAt = null,
-        ExpiresAt = null,
-        TrialEndsAt = null,
+        CanceledAt = BalanceWire.Ms(p.CanceledAt),
+        ExpiresAt = BalanceWire.Ms(p.EndsAt),
+        TrialEndsAt = BalanceWire.Ms(p.TrialEndsAt),
         StartedAt = BalanceWire.Ms(p.StartedAt),
-        CurrentPeriodStart = BalanceWire.Ms(p.CurrentPeriodStart),
-        CurrentPeriodEnd = BalanceWire.Ms(p.CurrentPeriodEnd),
+        CurrentPeriodStart = trialing ? BalanceWire.Ms(p.StartedAt) : period is { } a ? BalanceWire.Ms(a.Start) : BalanceWire.Ms(p.CurrentPeriodStart),
+        CurrentPeriodEnd = trialing ? BalanceWire.Ms(p.TrialEndsAt) : period is { } b ? BalanceWire.Ms(b.End) : BalanceWire.Ms(p.CurrentPeriodEnd),
         Quantity = p.Quantity,
         Scope = scope,
-    };
+        };
+    }
 
     private static W.Purchase Purchase(CustomerPlan p, string scope) => new()
     {
         PlanId = p.PlanId,
-        ExpiresAt = null,
+        ExpiresAt = BalanceWire.Ms(p.EndsAt),
         StartedAt = BalanceWire.Ms(p.StartedAt),
         Quantity = p.Quantity,
         Scope = scope,

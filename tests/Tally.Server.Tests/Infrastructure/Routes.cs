@@ -10,10 +10,15 @@ public static class Routes
         "customers.get_or_create", "customers.get", "customers.list", "customers.update", "customers.delete", "customers.advance_test_clock",
         "entities.create", "entities.get", "entities.list", "entities.update", "entities.delete",
         "billing.attach",
+        "billing.update",
         "balances.track", "track", "balances.check", "check", "balances.batch_track",
         "balances.create", "balances.update", "balances.delete", "balances.finalize",
         "events.list",
+        "events.aggregate",
         "keys.create", "keys.list", "keys.revoke",
+        "webhooks.create", "webhooks.list", "webhooks.update", "webhooks.delete", "webhooks.rotate_secret", "webhooks.test",
+        "webhooks.deliveries", "webhooks.redeliver",
+        "admin.audit", "admin.export_usage",
     ];
 
     public static TheoryData<string> All => [.. Names];

@@ -127,6 +127,7 @@ internal static class Check
             Balance = outcome.Balance.ToWire(),
             Balances = balances,
             Flag = outcome.Flag is { } f ? BalanceWire.ToFlag(f) : null,
+            Preview = r.WithPreview == true && !outcome.Allowed ? UnlockPreview.For(w, cat, feature, outcome.Balance is not null, t) : null,
         };
         var reply = Reply.Ok(response, TallyJsonContext.Default.CheckResponse);
         return outcome.Consumed is { Status: TrackStatus.Applied } ? UnitContext.Commit(w, reply) : UnitContext.Answer(w, reply);

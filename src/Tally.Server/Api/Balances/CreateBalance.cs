@@ -47,6 +47,11 @@ internal static class CreateBalance
         {
             return UnitContext.Fail(Errors.Invalid(t, "next_reset_at: must be in the future"));
         }
+        if (RolloverOutlived(cmd.Grant, now) is { } nextReset)
+        {
+            return UnitContext.Fail(Errors.Invalid(t,
+                $"expires_at: {DateTimeOffset.FromUnixTimeMilliseconds(r.ExpiresAt!.Value):O} occurs before the next rollover at {nextReset:O}"));
+        }
         if (r.EntityId is { } eid && w.Entity(eid)!.FeatureId == feature.Id)
         {
             return UnitContext.Fail(Errors.BadRequest(t, $"entity {eid} cannot receive a balance of its own type feature {feature.Id}"));
@@ -57,6 +62,20 @@ internal static class CreateBalance
             GrantStatus.FlagAlreadyGranted => UnitContext.Fail(Errors.BadRequest(t, $"feature {feature.Id} is already granted to this customer")),
             _ => UnitContext.Commit(w, Reply.Success),
         };
+    }
+
+    /// <summary>
+    /// The first reset of a rolling-over grant when the grant expires before it (so the rollover could never happen),
+    /// else null. As in Autumn, the reset is counted from now when no next_reset_at is given.
+    /// </summary>
+    public static DateTimeOffset? RolloverOutlived(GrantCommand g, DateTimeOffset now)
+    {
+        if (g.Rollover is null || g.ExpiresAt is not { } expires || g.Reset is not { Interval: not ResetInterval.OneOff } reset)
+        {
+            return null;
+        }
+        var next = g.NextResetAt ?? Calendar.Add(now, reset.Interval, reset.IntervalCount, 1);
+        return next > expires ? next : null;
     }
 
     private static (GrantCommand? Command, Reply? Error) Validate(TenantId t, CreateBalanceParams r, Feature feature)

@@ -6,7 +6,11 @@ using Tally.Server.Http;
 
 namespace Tally.Server.Api.Balances;
 
-/// <summary>balances.delete: removes standalone grants, by balance_id or by feature (and interval).</summary>
+/// <summary>
+/// balances.delete: removes any unpaid balance (standalone or from a plan), by balance_id or by feature (and
+/// interval). With recalculate_balances the deleted usage moves to the feature's surviving balances, or, when none
+/// survives, the deleted row stays as the holder of that usage.
+/// </summary>
 internal static class DeleteBalance
 {
     public static async Task<Reply> Handle(Call<DeleteBalanceParams> call)
@@ -20,6 +24,10 @@ internal static class DeleteBalance
         if (r.BalanceId is null && r.FeatureId is null)
         {
             return Errors.Invalid(t, "balance_id, feature_id: one of them is required");
+        }
+        if (r.RecalculateBalances == true && r.FeatureId is null)
+        {
+            return Errors.Invalid(t, "feature_id: is required when recalculate_balances is true");
         }
         if (!Subject.TryInterval(r.Interval, out var interval))
         {
@@ -37,7 +45,7 @@ internal static class DeleteBalance
     /// <summary>The body and the sources it targets (by balance id, or by feature, entity and interval).</summary>
     public readonly record struct Command(DeleteBalanceParams Request, BalanceTarget Target);
 
-    /// <summary>The decision: removes the targeted standalone grants from the customer's state.</summary>
+    /// <summary>The decision: removes the targeted unpaid balances from the customer's state.</summary>
     public static Decision<Reply> Decide(Working w, Catalog cat, Command cmd, UnitContext u)
     {
         var (t, r) = (u.Tenant, cmd.Request);
@@ -49,8 +57,8 @@ internal static class DeleteBalance
         {
             DeleteBalanceStatus.NotFound => UnitContext.Fail(Reply.Error(404, ErrorCodes.InvalidRequest,
                 $"No balance found for {(r.BalanceId is { } b ? "balance_id " + b : "feature " + r.FeatureId)}", t)),
-            DeleteBalanceStatus.PlanBalance => UnitContext.Fail(Errors.BadRequest(t,
-                "this balance comes from an attached plan and cannot be deleted; only standalone balances can")),
+            DeleteBalanceStatus.PaidBalance => UnitContext.Fail(Errors.Conflict(t, ErrorCodes.InvalidRequest,
+                $"Cannot delete a paid balance of feature {r.FeatureId ?? r.BalanceId}: it carries a price")),
             _ => UnitContext.Commit(w, Reply.Success),
         };
     }

@@ -141,6 +141,11 @@ internal static class Track
         DateTimeOffset now, string eventId, LockRequest? lockRequest)
     {
         var (cmd, outcome) = Deduct(r, features, w, cat, now, eventId);
+        if (outcome.Status == TrackStatus.UsageLimitExceeded)
+        {
+            return (Reply.Error(400, ErrorCodes.UsageLimitExceeded,
+                $"Usage limit reached for feature {outcome.ShortFeatureId}: the current window has no room for {cmd.Value}", t), false);
+        }
         if (outcome.Status == TrackStatus.InsufficientBalance)
         {
             return (Reply.Error(400, ErrorCodes.InsufficientBalance,

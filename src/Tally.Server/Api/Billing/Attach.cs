@@ -11,7 +11,9 @@ namespace Tally.Server.Api.Billing;
 /// <summary>
 /// billing.attach without a payment provider: the plan's items become balance sources right away (priced plans
 /// are treated as paid out of band, so payment_url is always null). Plans of one group replace each other unless
-/// add-on; attaching a plan the subject already has is 409 plan_already_attached.
+/// add-on; attaching a plan the subject already has is 409 plan_already_attached. A future starts_at schedules the
+/// plan; a free trial (the request's, else the plan's) sets trial_ends_at, and one that needs no card ends the plan
+/// with the trial. Payment-only fields are accepted and ignored.
 /// </summary>
 internal static class Attach
 {
@@ -54,11 +56,20 @@ internal static class Attach
                 return Errors.Invalid(t, $"feature_quantities: a quantity for prepaid feature {item.FeatureId} is required");
             }
         }
-        return await CustomerUnit.RunAsync(call, r.CustomerId, new Command(r, plan, quantities), Decide, call.Idempotency()).ConfigureAwait(false);
+        if (Limits.Timestamp(t, "starts_at", r.StartsAt) is { } badStart)
+        {
+            return badStart;
+        }
+        if (AttachTrial.Parse(t, r.FreeTrial, plan) is { Error: { } badTrial })
+        {
+            return badTrial;
+        }
+        var trial = AttachTrial.Parse(t, r.FreeTrial, plan).Trial;
+        return await CustomerUnit.RunAsync(call, r.CustomerId, new Command(r, plan, quantities, trial), Decide, call.Idempotency()).ConfigureAwait(false);
     }
 
-    /// <summary>The body, the plan version it attaches, and the quantity of each prepaid item.</summary>
-    public sealed record Command(AttachParams Request, Plan Plan, IReadOnlyDictionary<string, decimal> Quantities);
+    /// <summary>The body, the plan version it attaches, the total quantity of each prepaid item, and the trial that applies.</summary>
+    public sealed record Command(AttachParams Request, Plan Plan, IReadOnlyDictionary<string, decimal> Quantities, FreeTrial? Trial = null);
 
     /// <summary>The decision: attaches the plan to the customer (or its entity) at the customer's now.</summary>
     public static Decision<Reply> Decide(Working w, Catalog cat, Command cmd, UnitContext u)
@@ -68,12 +79,20 @@ internal static class Attach
         {
             return UnitContext.Fail(missing);
         }
-        var outcome = Grants.Attach(w, cat, plan, r.EntityId, cmd.Quantities, u.Now, u.Ids);
+        var startsAt = r.StartsAt is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+        var terms = AttachTrial.Terms(cmd.Trial, startsAt, u.Now);
+        var outcome = Grants.Attach(w, cat, plan, r.EntityId, cmd.Quantities, u.Now, u.Ids, terms);
         if (outcome.Status == AttachStatus.AlreadyAttached)
         {
             return UnitContext.Fail(Errors.Conflict(t, ErrorCodes.PlanAlreadyAttached,
                 $"Plan {plan.Id} is already attached to {(r.EntityId is null ? "customer " + r.CustomerId : "entity " + r.EntityId)}"));
         }
+        var changes = outcome.Replaced.Select(p => (p.EntityId, new PlanChange(p.PlanId, "expired", p.PlanVersion))).ToList();
+        if (outcome.Attachment is { } a)
+        {
+            changes.Add((a.EntityId, new PlanChange(a.PlanId, a.Status == AttachmentStatus.Scheduled ? "scheduled" : "activated", a.PlanVersion)));
+        }
+        PlanLifecycle.Announce(w, changes);
         var reply = Reply.Ok(new AttachResponse { CustomerId = r.CustomerId, EntityId = r.EntityId, PaymentUrl = null },
             TallyJsonContext.Default.AttachResponse);
         return UnitContext.Commit(w, reply);

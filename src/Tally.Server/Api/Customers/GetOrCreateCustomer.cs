@@ -31,6 +31,10 @@ internal static class GetOrCreateCustomer
         {
             return Errors.Invalid(t, "metadata: must be an object");
         }
+        if (ControlRules.Validate(t, r.BillingControls) is { } badControls)
+        {
+            return badControls;
+        }
         var catalog = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
         if (r.AutoEnablePlanId is { } pid && catalog.Plan(pid) is null)
         {

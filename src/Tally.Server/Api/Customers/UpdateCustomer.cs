@@ -18,9 +18,9 @@ internal static class UpdateCustomer
         {
             return Errors.Invalid(t, "metadata: must be an object");
         }
-        if (r.BillingControls is { } b && b.ValueKind != System.Text.Json.JsonValueKind.Object)
+        if (ControlRules.Validate(t, r.BillingControls) is { } badControls)
         {
-            return Errors.Invalid(t, "billing_controls: must be an object");
+            return badControls;
         }
         var id = r.CustomerId;
         if (r.NewCustomerId is { } newId && newId != id)
@@ -49,7 +49,7 @@ internal static class UpdateCustomer
     /// <summary>The body and the id the customer has now (after a rename).</summary>
     public readonly record struct Command(UpdateCustomerParams Request, string CustomerId);
 
-    /// <summary>The decision: the profile fields the body specifies replace the customer's.</summary>
+    /// <summary>The decision: the profile fields the body specifies replace the customer's; billing_controls merge per key.</summary>
     public static Decision<Reply> Decide(Working w, Catalog cat, Command cmd, UnitContext u)
     {
         var r = cmd.Request;
@@ -62,7 +62,7 @@ internal static class UpdateCustomer
             Fingerprint = r.FingerprintSpecified ? r.Fingerprint : c.Fingerprint,
             StripeId = r.StripeIdSpecified ? r.StripeId : c.StripeId,
             MetadataJson = r.MetadataSpecified ? Json.Raw(r.Metadata) ?? "{}" : c.MetadataJson,
-            BillingControlsJson = Json.Raw(r.BillingControls) ?? c.BillingControlsJson,
+            BillingControlsJson = ControlRules.Merge(c.BillingControlsJson, r.BillingControls),
             SendEmailReceipts = r.SendEmailReceipts ?? c.SendEmailReceipts,
         };
         w.SetCustomer(updated);

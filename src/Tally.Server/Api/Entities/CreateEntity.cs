@@ -39,6 +39,10 @@ internal static class CreateEntity
         {
             return Errors.Invalid(t, $"feature_id: {feature.Id} must be a continuous-use (metered, consumable: false) feature to type entities");
         }
+        if (ControlRules.Validate(t, r.BillingControls) is { } badControls)
+        {
+            return badControls;
+        }
         if (r.CustomerData is { } cd && cd.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Null))
         {
             return Errors.Invalid(t, "customer_data: must be an object");

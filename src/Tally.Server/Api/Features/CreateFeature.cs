@@ -20,6 +20,10 @@ internal static class CreateFeature
         {
             return Errors.Invalid(t, "consumable: a credit_system is always consumable");
         }
+        if (FeatureRules.UnsupportedMarkup(r.ModelMarkups, r.DefaultMarkup, r.ProviderMarkups) is { } markup)
+        {
+            return Errors.Invalid(t, $"{markup}: not supported by Tally");
+        }
         var (schema, schemaError) = FeatureRules.Schema(t, r.CreditSchema);
         if (schemaError is not null)
         {

@@ -76,6 +76,16 @@ internal static partial class FeatureRules
         return null;
     }
 
+    /// <summary>
+    /// The AI-token markup field set on a features.create/update body, or null: markups only price
+    /// balances.track_tokens, which Tally does not serve, so they are refused rather than stored and ignored.
+    /// </summary>
+    public static string? UnsupportedMarkup(System.Text.Json.JsonElement? modelMarkups, decimal? defaultMarkup, System.Text.Json.JsonElement? providerMarkups) =>
+        modelMarkups is { ValueKind: not System.Text.Json.JsonValueKind.Null } ? "model_markups"
+        : defaultMarkup is not null ? "default_markup"
+        : providerMarkups is { ValueKind: not System.Text.Json.JsonValueKind.Null } ? "provider_markups"
+        : null;
+
     /// <summary>Reads a wire credit schema; tiered schemas are refused with a clear 400.</summary>
     public static (List<CreditSchemaEntry>? Schema, Reply? Error) Schema(TenantId t, List<CreditSchemaItem>? items)
     {
@@ -86,6 +96,10 @@ internal static partial class FeatureRules
             if (item.Tiers is not null || item.TierBehavior is not null || item.Dimensions is not null || item.Multipliers is not null)
             {
                 return (null, Errors.Invalid(t, $"credit_schema[{i}]: tiered credit schemas are not supported; give a flat credit_cost"));
+            }
+            if (item.BillingUnits is { } units && units != 1m)
+            {
+                return (null, Errors.Invalid(t, $"credit_schema[{i}].billing_units: not supported by Tally"));
             }
             if (string.IsNullOrWhiteSpace(item.MeteredFeatureId))
             {

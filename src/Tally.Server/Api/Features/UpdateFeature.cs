@@ -26,6 +26,10 @@ internal static class UpdateFeature
         {
             return Errors.Invalid(t, "type: must be one of boolean, metered, credit_system");
         }
+        if (FeatureRules.UnsupportedMarkup(r.ModelMarkups, r.DefaultMarkup, r.ProviderMarkups) is { } markup)
+        {
+            return Errors.Invalid(t, $"{markup}: not supported by Tally");
+        }
         List<CreditSchemaEntry>? schema = null;
         if (r.CreditSchema is not null)
         {

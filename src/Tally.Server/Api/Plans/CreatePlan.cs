@@ -39,6 +39,10 @@ internal static class CreatePlan
         {
             return CatalogUnit.Fail(Reply.Error(400, ErrorCodes.ProductAlreadyExists, $"Plan {r.PlanId} already exists", t));
         }
+        if (PlanRules.UnsupportedPlanField(r.Licenses) is { } unsupported)
+        {
+            return CatalogUnit.Fail(Errors.Invalid(t, $"{unsupported}: not supported by Tally"));
+        }
         var (items, itemsError) = PlanRules.Items(t, r.Items, catalog);
         if (itemsError is not null)
         {

@@ -44,7 +44,9 @@ internal static class PlanRules
     public static (List<Core.Domain.PlanItem>? Items, Reply? Error) Items(TenantId t, List<Contracts.PlanItem>? items, Catalog catalog)
     {
         var list = new List<Core.Domain.PlanItem>();
-        var seen = new HashSet<(string, string?)>();
+        // Two items of one feature conflict only when reset interval, interval count and entity_feature_id all match
+        // (as in Autumn): per-seat and customer-level allowances of one feature may live side by side.
+        var seen = new HashSet<(string, string?, int, string?)>();
         for (var i = 0; i < (items?.Count ?? 0); i++)
         {
             var (item, error) = Item(t, items![i], catalog, $"items[{i}]");
@@ -52,14 +54,47 @@ internal static class PlanRules
             {
                 return (null, error);
             }
-            if (!seen.Add((item!.FeatureId, item.Reset?.Interval.ToWire())))
+            if (!seen.Add((item!.FeatureId, item.Reset?.Interval.ToWire(), item.Reset?.IntervalCount ?? 1, item.EntityFeatureId)))
             {
-                return (null, Errors.Invalid(t, $"items[{i}]: feature {item.FeatureId} appears twice with the same reset interval"));
+                return (null, Errors.Invalid(t, $"items[{i}]: feature {item.FeatureId} appears twice with the same reset interval and entity_feature_id"));
             }
             list.Add(item);
         }
         return (list, null);
     }
+
+    /// <summary>
+    /// The first item field of Autumn's schema that Tally cannot honour (pooled balances, payment-provider proration,
+    /// item expiry, threshold billing, feature overrides), so it is refused rather than silently dropped; null when
+    /// none is set. An explicit <c>pooled: false</c> and a JSON null are what Tally does anyway.
+    /// </summary>
+    public static string? UnsupportedItemField(Contracts.PlanItem w) =>
+        w.Pooled == true ? "pooled"
+        : Given(w.Proration) ? "proration"
+        : Given(w.Expiry) ? "expiry"
+        : Given(w.ThresholdBilling) ? "threshold_billing"
+        : Given(w.FeatureOverride) ? "feature_override"
+        : null;
+
+    /// <summary>
+    /// The first plan-level field of Autumn's schema Tally cannot honour (licenses, variants and their parents, a
+    /// migration of existing customers); null when none is set. An empty list asks for nothing and passes.
+    /// </summary>
+    public static string? UnsupportedPlanField(System.Text.Json.JsonElement? licenses, System.Text.Json.JsonElement? variants = null,
+        System.Text.Json.JsonElement? licenseParents = null, System.Text.Json.JsonElement? migration = null) =>
+        Given(licenses) ? "licenses"
+        : Given(variants) ? "variants"
+        : Given(licenseParents) ? "update_license_parents"
+        : Given(migration) ? "migration"
+        : null;
+
+    private static bool Given(System.Text.Json.JsonElement? e) => e is { } v && v.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined => false,
+        System.Text.Json.JsonValueKind.Array => v.GetArrayLength() > 0,
+        System.Text.Json.JsonValueKind.Object => v.EnumerateObject().Any(),
+        _ => true,
+    };
 
     private static (Core.Domain.PlanItem? Item, Reply? Error) Item(TenantId t, Contracts.PlanItem w, Catalog catalog, string at)
     {
@@ -70,6 +105,10 @@ internal static class PlanRules
         if (catalog.Feature(w.FeatureId) is not { } feature)
         {
             return (null, Reply.Error(404, ErrorCodes.FeatureNotFound, $"Feature {w.FeatureId} not found ({at}.feature_id)", t));
+        }
+        if (UnsupportedItemField(w) is { } field)
+        {
+            return (null, Errors.Invalid(t, $"{at}.{field}: not supported by Tally"));
         }
         if (w.Included is < 0)
         {

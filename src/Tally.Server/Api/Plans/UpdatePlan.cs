@@ -24,6 +24,10 @@ internal static class UpdatePlan
         {
             return Errors.Invalid(t, "name: must be a non-empty string");
         }
+        if (PlanRules.UnsupportedPlanField(r.Licenses, r.Variants, r.UpdateLicenseParents, r.Migration) is { } unsupported)
+        {
+            return Errors.Invalid(t, $"{unsupported}: not supported by Tally");
+        }
         var (price, priceError) = PlanRules.Price(t, r.Price);
         if (priceError is not null)
         {
@@ -79,6 +83,9 @@ internal static class UpdatePlan
             Archived = r.Archived ?? current.Archived,
             MetadataJson = PlanRules.Metadata(r.Metadata, current.MetadataJson),
             ConfigJson = PlanRules.Metadata(r.Config, current.ConfigJson),
+            // Present (even as null, which removes the trial) replaces the trial; absent keeps it.
+            FreeTrialJson = !r.FreeTrialSpecified ? current.FreeTrialJson
+                : r.FreeTrial is { } ft ? System.Text.Json.JsonSerializer.Serialize(ft, TallyJsonContext.Default.FreeTrial) : null,
         };
         var billingChanged = updated.Price != current.Price || !updated.Items.SequenceEqual(current.Items);
         var newVersion = billingChanged && cmd.LatestAttached && current.Version == cmd.LatestVersion;

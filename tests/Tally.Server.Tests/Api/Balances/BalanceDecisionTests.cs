@@ -144,20 +144,6 @@ public sealed class BalanceDecisionTests
     }
 
     [Fact]
-    public void BatchTrackCheckSubject_UnknownEntity_IsEntityNotFound()
-    {
-        var state = Customer("cus_1", [Entity("seat_1", "seats")]);
-        var u = At();
-
-        var known = BatchTrack.CheckSubject(u.Open(state, Cat), Cat, ["seat_1"], u);
-        var unknown = BatchTrack.CheckSubject(u.Open(state, Cat), Cat, ["seat_1", "seat_2"], u);
-
-        Assert.True(known.Result.IsSuccess);
-        Assert.Equal((404, "entity_not_found"), (unknown.Result.Status, Code(unknown.Result)));
-        Assert.Null(unknown.Changes);
-    }
-
-    [Fact]
     public void CreateBalanceDecide_NewGrant_IsCommitted_AndAPastExpiryIsRejected()
     {
         var u = At();
@@ -193,7 +179,7 @@ public sealed class BalanceDecisionTests
     }
 
     [Fact]
-    public void DeleteBalanceDecide_StandaloneGrantGoes_PlanGrantStays()
+    public void DeleteBalanceDecide_StandaloneAndUnpaidPlanGrantsGo_PaidPlanGrantStays()
     {
         var u = At();
         var body = new DeleteBalanceParams { CustomerId = "cus_1", FeatureId = "messages" };
@@ -203,11 +189,15 @@ public sealed class BalanceDecisionTests
             new DeleteBalance.Command(body, target), u);
         var fromPlan = DeleteBalance.Decide(u.Open(Customer("cus_1", null, Grant("messages", 10)), Cat), Cat,
             new DeleteBalance.Command(body, target), u);
+        var paid = DeleteBalance.Decide(u.Open(Customer("cus_1", null, Grant("messages", 10) with { Price = new ItemPrice { Amount = 2m } }), Cat), Cat,
+            new DeleteBalance.Command(body, target), u);
 
         Assert.Equal(200, standalone.Result.Status);
         Assert.Single(standalone.Changes!.DeleteSources);
-        Assert.Equal((400, "invalid_request"), (fromPlan.Result.Status, Code(fromPlan.Result)));
-        Assert.Null(fromPlan.Changes);
+        Assert.Equal(200, fromPlan.Result.Status);
+        Assert.Single(fromPlan.Changes!.DeleteSources);
+        Assert.Equal((409, "invalid_request"), (paid.Result.Status, Code(paid.Result)));
+        Assert.Null(paid.Changes);
     }
 
     [Fact]

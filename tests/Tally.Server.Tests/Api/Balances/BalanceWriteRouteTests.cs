@@ -164,19 +164,22 @@ public sealed class BalanceWriteRouteTests(TallyApp app) : IClassFixture<TallyAp
     }
 
     [Fact]
-    public async Task Delete_PlanBalance_Is400_AndUnknownsAre404()
+    public async Task Delete_UnpaidPlanBalance_IsDeleted_AndUnknownsAre404()
     {
         var (customer, feature, _) = await Api.CustomerWithBalanceAsync(10);
 
-        var plan = await Api.PostAsync("balances.delete", $$"""{"customer_id":"{{customer}}","feature_id":"{{feature}}"}""");
         var noCustomer = await Api.PostAsync("balances.delete", $$"""{"customer_id":"nobody_at_all","feature_id":"{{feature}}"}""");
         var noFeature = await Api.PostAsync("balances.delete", $$"""{"customer_id":"{{customer}}","feature_id":"no_such_feature"}""");
         var neither = await Api.PostAsync("balances.delete", $$"""{"customer_id":"{{customer}}"}""");
+        var recalcWithoutFeature = await Api.PostAsync("balances.delete", $$"""{"customer_id":"{{customer}}","balance_id":"x","recalculate_balances":true}""");
+        Assert.Equal(10m, (await Api.BalanceAsync(customer, feature))!.Granted);
+        var plan = await Api.PostAsync("balances.delete", $$"""{"customer_id":"{{customer}}","feature_id":"{{feature}}"}""");
 
-        plan.ShouldFail(400, "invalid_request", "plan");
         noCustomer.ShouldFail(404, "customer_not_found");
         noFeature.ShouldFail(404, "feature_not_found");
         neither.ShouldBeInvalid("balance_id, feature_id");
-        Assert.Equal(10m, (await Api.BalanceAsync(customer, feature))!.Granted);
+        recalcWithoutFeature.ShouldBeInvalid("feature_id");
+        Assert.True(plan.ShouldBe(200).Json.GetProperty("success").GetBoolean());
+        Assert.Null(await Api.BalanceAsync(customer, feature));
     }
 }

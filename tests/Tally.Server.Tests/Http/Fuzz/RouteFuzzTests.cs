@@ -150,6 +150,11 @@ public sealed class RouteFuzzTests
         {
             return "a 5xx";
         }
+        if (res.Status == 200 && res.ContentType == "application/x-ndjson")
+        {
+            // A streamed answer (admin.*): every line one JSON object, the last one closing it.
+            return StreamProblem(res.Body);
+        }
         if (res.ContentType != "application/json")
         {
             return "not JSON";
@@ -170,6 +175,20 @@ public sealed class RouteFuzzTests
             return "an error without {message, code}";
         }
         return null;
+    }
+
+    private static string? StreamProblem(byte[] body)
+    {
+        var lines = Encoding.UTF8.GetString(body).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        try
+        {
+            var parsed = lines.Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+            return parsed.Count > 0 && parsed[^1].TryGetProperty("type", out var t) && t.GetString() == "done" ? null : "a stream without its done line";
+        }
+        catch (JsonException)
+        {
+            return "an unparsable line in a stream";
+        }
     }
 
     private static string Show(byte[] body)

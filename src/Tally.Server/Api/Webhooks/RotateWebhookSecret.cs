@@ -1,0 +1,35 @@
+using Tally.Contracts;
+using Tally.Server.Http;
+
+namespace Tally.Server.Api.Webhooks;
+
+/// <summary>
+/// <c>webhooks.rotate_secret</c>: a new signing secret, shown once. For 24 hours deliveries carry signatures with
+/// both the new and the previous secret, so a receiver can switch without rejecting anything.
+/// </summary>
+internal static class RotateWebhookSecret
+{
+    public static async Task<Reply> Handle(Call<WebhookIdParams> call)
+    {
+        var t = call.Tenant;
+        var id = call.Request.Id;
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            return Errors.Invalid(t, "id: must not be empty");
+        }
+        var store = call.Webhooks();
+        if (await store.GetWebhookAsync(t, id, call.Ct).ConfigureAwait(false) is not { } current)
+        {
+            return WebhookWire.NotFound(t, id);
+        }
+        var rotated = current with
+        {
+            Secret = WebhookSigning.NewSecret(),
+            PreviousSecret = current.Secret,
+            PreviousSecretExpiresAt = call.Clock.Now + WebhookSigning.RotationOverlap,
+        };
+        return await store.UpdateWebhookAsync(rotated, call.Ct).ConfigureAwait(false)
+            ? Reply.Ok(new WebhookSecretResponse { Id = id, Secret = rotated.Secret }, TallyJsonContext.Default.WebhookSecretResponse)
+            : WebhookWire.NotFound(t, id);
+    }
+}

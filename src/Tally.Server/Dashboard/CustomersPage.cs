@@ -1,0 +1,105 @@
+using System.Text;
+using Tally.Contracts;
+using Tally.Server.Api.Customers;
+using static Tally.Server.Dashboard.Html;
+using C = Tally.Contracts.TallyJsonContext;
+
+namespace Tally.Server.Dashboard;
+
+/// <summary>
+/// The customer list: customers.list itself (keyset paging by its cursor, its search on id, name and email), one row
+/// per customer with its plans and a usage summary.
+/// </summary>
+internal static class CustomersPage
+{
+    public const int PageSize = 25;
+
+    public static async Task<IResult> RenderAsync(HttpContext http, string? q, string? cursor)
+    {
+        if (await DashboardEndpoints.SessionAsync(http).ConfigureAwait(false) is not { } session)
+        {
+            return DashboardEndpoints.ToSignIn();
+        }
+        if (q is { Length: > 200 } || cursor is { Length: > 200 })
+        {
+            return DashboardEndpoints.Problem(400, "q, cursor: at most 200 characters", session);
+        }
+        var search = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
+        var request = new ListCustomersParams { Limit = PageSize, Search = search, StartCursor = string.IsNullOrEmpty(cursor) ? null : cursor };
+        var page = await InProcess.RunAsync(http, session.Tenant, "customers.list", request, C.Default.ListCustomersParams,
+            ListCustomers.Handle, C.Default.CursorListResponseCustomer).ConfigureAwait(false);
+        if (!page.Ok)
+        {
+            return DashboardEndpoints.Problem(page.Status, page.Error!, session);
+        }
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var sb = new StringBuilder();
+        sb.Append("<h1>Customers</h1><form class=\"search\" method=\"get\" action=\"/dashboard/customers\" role=\"search\">")
+            .Append("<label for=\"q\" class=\"visually-hidden\">Search</label>")
+            .Append($"<input id=\"q\" name=\"q\" type=\"search\" maxlength=\"200\" placeholder=\"id, name or email\" value=\"{E(search)}\">")
+            .Append("<button type=\"submit\">Search</button></form>");
+        var list = page.Value!.List;
+        if (list.Count == 0)
+        {
+            sb.Append("<p class=\"muted\">").Append(search is null ? "No customers yet." : "No customer matches this search.").Append("</p>");
+        }
+        else
+        {
+            sb.Append("<table id=\"customers\"><thead><tr><th>Customer</th><th>Plans</th><th>Usage</th><th>Created</th></tr></thead><tbody>");
+            foreach (var c in list)
+            {
+                Row(sb, c, now);
+            }
+            sb.Append("</tbody></table>");
+        }
+        sb.Append("<nav class=\"pager\" aria-label=\"Pages\">");
+        if (request.StartCursor is not null)
+        {
+            sb.Append($"<a href=\"/dashboard/customers{(search is null ? "" : "?q=" + U(search))}\">First page</a>");
+        }
+        if (page.Value.NextCursor is { } next)
+        {
+            var query = (search is null ? "?" : "?q=" + U(search) + "&") + "cursor=" + U(next);
+            sb.Append($"<a href=\"/dashboard/customers{E(query)}\" rel=\"next\">Next page</a>");
+        }
+        sb.Append("</nav>");
+        return Page(Layout("Customers", session, sb.ToString()));
+    }
+
+    private static void Row(StringBuilder sb, Customer c, DateTimeOffset now)
+    {
+        var id = c.Id ?? "";
+        sb.Append("<tr data-customer=\"").Append(E(id)).Append("\"><td>");
+        if (c.Id is null)
+        {
+            sb.Append("<span class=\"muted\">(no id)</span>");
+        }
+        else
+        {
+            sb.Append($"<a href=\"/dashboard/customers/{U(id)}\">{E(id)}</a>");
+        }
+        if (c.Name is not null || c.Email is not null)
+        {
+            sb.Append("<br><span class=\"muted\">").Append(E(string.Join(" · ", new[] { c.Name, c.Email }.Where(s => s is not null)))).Append("</span>");
+        }
+        sb.Append("</td><td>");
+        var plans = c.Subscriptions.Select(s => s.Status == "active" ? s.PlanId : $"{s.PlanId} ({s.Status})")
+            .Concat(c.Purchases.Select(p => p.PlanId)).ToList();
+        sb.Append(plans.Count == 0 ? "<span class=\"muted\">none</span>" : E(string.Join(", ", plans)));
+        sb.Append("</td><td>");
+        if (c.Balances.Count == 0)
+        {
+            sb.Append("<span class=\"muted\">no balances</span>");
+        }
+        foreach (var (featureId, b) in c.Balances.OrderBy(kv => kv.Key, StringComparer.Ordinal).Take(4))
+        {
+            var of = b.Unlimited ? "unlimited" : Num(b.Granted);
+            sb.Append($"<div>{E(featureId)}: {Num(b.Usage)} / {of}</div>");
+        }
+        if (c.Balances.Count > 4)
+        {
+            sb.Append($"<div class=\"muted\">and {c.Balances.Count - 4} more</div>");
+        }
+        sb.Append("</td><td>").Append(When(c.CreatedAt, now)).Append("</td></tr>");
+    }
+}

@@ -1,0 +1,68 @@
+using System.Data;
+using Npgsql;
+using Tally.Core.Audit;
+using Tally.Core.Domain;
+using Tally.Core.Storage;
+
+namespace Tally.Storage.Postgres;
+
+public sealed partial class PostgresStore : IUsageExportStore
+{
+    /// <summary>The ledger kinds that count as usage, as SQL literals (enum names, never user text).</summary>
+    private static readonly string UsageKinds = string.Join(", ", Enum.GetValues<LedgerKind>().Where(UsageExport.IsUsage).Select(k => $"'{k}'"));
+
+    public async Task<IReadOnlyList<UsageCustomer>> ReadUsageBatchAsync(TenantId tenant, long afterSeq, int limit, string? customerId,
+        DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var c = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+        var customers = new List<(string Id, long Seq)>();
+        await using (var list = new NpgsqlCommand(customerId is null
+            ? "SELECT customer_id, seq FROM customers WHERE org_id = $1 AND env = $2 AND seq > $3 ORDER BY seq LIMIT $4"
+            : "SELECT customer_id, seq FROM customers WHERE org_id = $1 AND env = $2 AND customer_id = $5 AND $3 >= 0 AND $4 > 0", c, tx))
+        {
+            list.Parameters.Add(P.Org(tenant));
+            list.Parameters.Add(P.Env(tenant));
+            list.Parameters.Add(P.Long(afterSeq));
+            list.Parameters.Add(P.Int(limit));
+            if (customerId is not null)
+            {
+                list.Parameters.Add(P.Text(customerId));
+            }
+            await using var r = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                customers.Add((r.GetString(0), r.GetInt64(1)));
+            }
+        }
+        if (customers.Count == 0)
+        {
+            return [];
+        }
+        var ids = customers.Select(x => x.Id).ToList();
+        var grants = ids.ToDictionary(id => id, _ => new List<GrantWindow>(), StringComparer.Ordinal);
+        await using (var cmd = Batch(c, tx, tenant, ids, "SELECT customer_id, data::text FROM balance_sources"))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var s = RowCodec.Read<BalanceSource>(r.GetString(1));
+                grants[r.GetString(0)].Add(new GrantWindow(s.FeatureId, s.IncludedGrant + s.PrepaidGrant, s.Unlimited, s.CreatedAt, s.ExpiresAt));
+            }
+        }
+        var usage = ids.ToDictionary(id => id, _ => new Dictionary<(DateTimeOffset, string), decimal>(), StringComparer.Ordinal);
+        await using (var cmd = Batch(c, tx, tenant, ids, "SELECT customer_id, timestamp, deltas::text FROM events",
+            " AND kind IN (" + UsageKinds + ") AND timestamp >= $4 AND timestamp < $5"))
+        {
+            cmd.Parameters.Add(P.Long(RowCodec.Ms(from)));
+            cmd.Parameters.Add(P.Long(RowCodec.Ms(to)));
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                UsageExport.Fold(usage[r.GetString(0)], RowCodec.FromMs(r.GetInt64(1)), RowCodec.Read<List<SourceDelta>>(r.GetString(2)));
+            }
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return customers.Select(x => new UsageCustomer(x.Id, x.Seq, grants[x.Id], usage[x.Id])).ToList();
+    }
+}

@@ -1,0 +1,67 @@
+using Tally.Core.Audit;
+using Tally.Core.Domain;
+using Tally.Core.Storage;
+using static Tally.Storage.Tests.Rows;
+
+namespace Tally.Storage.Tests;
+
+/// <summary>The audit read: stored balances beside the ledger's fold, per customer, in creation order, a batch at a time.</summary>
+public abstract partial class StoreContractTests
+{
+    private static LedgerEvent Moved(string id, string customerId, params SourceDelta[] deltas) =>
+        Event(id, customerId, "messages", deltas.Sum(d => d.Value), T0) with { Deltas = deltas };
+
+    [StoreFact]
+    public async Task Audit_batches_read_balances_and_the_folded_ledger_in_creation_order()
+    {
+        // c1 is consistent (grant 100, use 30, a rollover of 0.3 granted then untouched); c2 holds 5 but its ledger says 4.
+        await CreateCustomerAsync(Store, "c1", with: w =>
+        {
+            w.Put(Source("src_a", w.TakeSeq(), T0, balance: 70m, entityId: "e1"));
+            w.Put(Rollover("r1", "src_a", T0));
+            w.Append(Moved("ev1", "c1", Delta("src_a", -100m, T0), Delta("src_a", -0.3m, T0) with { RolloverId = "r1" }));
+        });
+        await MutateAsync(Store, "c1", w =>
+        {
+            w.Append(Moved("ev2", "c1", Delta("src_a", 30m, T0)));
+            return true;
+        });
+        await CreateCustomerAsync(Store, "c2", with: w =>
+        {
+            w.Put(Source("src_b", w.TakeSeq(), T0, balance: 5m, featureId: "seats"));
+            w.Append(Moved("ev3", "c2", Delta("src_b", -4m, T0)));
+        });
+        await CreateCustomerAsync(Store, "c3");
+        var audit = (IAuditStore)Store;
+
+        var first = await audit.ReadAuditBatchAsync(Tenant, 0, 2, null, default);
+        var rest = await audit.ReadAuditBatchAsync(Tenant, first[^1].Seq, 2, null, default);
+
+        Assert.Equal(["c1", "c2"], first.Select(c => c.CustomerId));
+        Assert.Equal(["c3"], rest.Select(c => c.CustomerId));
+        Assert.Empty(await audit.ReadAuditBatchAsync(Tenant, rest[^1].Seq, 2, null, default));
+        var c1 = first[0];
+        Assert.Equal(70m, c1.Ledger[new LedgerKey("src_a", null)]);
+        Assert.Equal(0.3m, c1.Ledger[new LedgerKey("src_a", "r1")]);
+        Assert.Contains(new StoredBalance("src_a", "r1", "messages", "e1", 0.3m), c1.Balances);
+        Assert.Empty(BalanceAudit.Compare(c1.CustomerId, c1.Balances, c1.Ledger));
+        var diff = Assert.Single(BalanceAudit.Compare(first[1].CustomerId, first[1].Balances, first[1].Ledger));
+        Assert.Equal(new AuditDifference("c2", "seats", null, "src_b", null, 5m, 4m), diff);
+        Assert.Empty(rest[0].Balances);
+    }
+
+    [StoreFact]
+    public async Task Audit_of_one_customer_reads_only_it_and_nothing_of_another_tenant()
+    {
+        await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_a", w.TakeSeq(), T0, balance: 1m)));
+        await CreateCustomerAsync(Store, "c2");
+        await CreateCustomerAsync(Store, "c1", tenant: LiveTenant);
+        var audit = (IAuditStore)Store;
+
+        var one = Assert.Single(await audit.ReadAuditBatchAsync(Tenant, 0, 500, "c1", default));
+        Assert.Equal("c1", one.CustomerId);
+        Assert.Single(one.Balances);
+        Assert.Empty(await audit.ReadAuditBatchAsync(Tenant, 0, 500, "ghost", default));
+        Assert.Empty(Assert.Single(await audit.ReadAuditBatchAsync(LiveTenant, 0, 500, null, default)).Balances);
+    }
+}
