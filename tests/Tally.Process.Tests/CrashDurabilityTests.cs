@@ -14,7 +14,7 @@ public sealed class CrashDurabilityTests : IDisposable
     public CrashDurabilityTests() => Directory.CreateDirectory(_dir);
 
     [Fact]
-    public async Task Tracks_answered_200_survive_a_sigkill()
+    public async Task Track_Answered200_SurvivesASigkill()
     {
         var db = Path.Combine(_dir, "tally.db");
         var server = await ServerProcess.StartAsync(db, Key);
@@ -44,7 +44,7 @@ public sealed class CrashDurabilityTests : IDisposable
         await server.DisposeAsync();
 
         await using var restarted = await ServerProcess.StartAsync(db, Key);
-        var (_, customer, _) = await restarted.PostAsync("customers.get", """{"customer_id":"c1"}""", Key);
+        var (_, customer) = await restarted.PostAsync("customers.get", """{"customer_id":"c1"}""", Key);
         var balance = customer.GetProperty("balances").GetProperty("messages");
         Assert.Equal(answered, balance.GetProperty("usage").GetDecimal());
         Assert.Equal(100000 - answered, balance.GetProperty("remaining").GetDecimal());
@@ -54,7 +54,7 @@ public sealed class CrashDurabilityTests : IDisposable
         string? cursor = null;
         do
         {
-            var (_, page, _) = await restarted.PostAsync("events.list",
+            var (_, page) = await restarted.PostAsync("events.list",
                 $$"""{"customer_id":"c1","limit":1000{{(cursor is null ? "" : $",\"start_cursor\":\"{cursor}\"")}}}""", Key);
             seen += page.GetProperty("list").GetArrayLength();
             cursor = page.GetProperty("next_cursor").ValueKind == System.Text.Json.JsonValueKind.String
@@ -66,7 +66,7 @@ public sealed class CrashDurabilityTests : IDisposable
         var (retryStatus, _, _) = await restarted.PostAsync("balances.track",
             $$"""{"customer_id":"c1","feature_id":"messages","value":1,"idempotency_key":"{{retryKey}}"}""", Key);
         Assert.Equal(HttpStatusCode.OK, retryStatus);
-        var (_, after, _) = await restarted.PostAsync("customers.get", """{"customer_id":"c1"}""", Key);
+        var (_, after) = await restarted.PostAsync("customers.get", """{"customer_id":"c1"}""", Key);
         Assert.Equal(answered, after.GetProperty("balances").GetProperty("messages").GetProperty("usage").GetDecimal());
     }
 

@@ -26,7 +26,7 @@ public sealed class KillCycleTests : IDisposable
     public KillCycleTests() => Directory.CreateDirectory(_dir);
 
     [Fact]
-    public async Task Sigkill_cycles_under_retrying_tracks_lose_nothing_and_double_nothing_Sqlite()
+    public async Task SigkillCycles_RetryingTracks_LoseNothingAndDoubleNothing_Sqlite()
     {
         var db = Path.Combine(_dir, "tally.db");
         await RunAsync(db);
@@ -35,14 +35,12 @@ public sealed class KillCycleTests : IDisposable
     }
 
     [PostgresFact]
-    public async Task Sigkill_cycles_under_retrying_tracks_lose_nothing_and_double_nothing_Postgres()
+    public async Task SigkillCycles_RetryingTracks_LoseNothingAndDoubleNothing_Postgres()
     {
-        var admin = Environment.GetEnvironmentVariable("TALLY_TEST_POSTGRES")!;
-        var database = "tally_kill_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecAsync(admin, $"CREATE DATABASE {database}");
+        await using var database = await PostgresDatabase.CreateAsync("tally_kill_");
         try
         {
-            var cs = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+            var cs = database.ConnectionString();
             await RunAsync(cs);
             await using var c = new NpgsqlConnection(cs);
             await AssertLedgerAsync(c);
@@ -50,7 +48,6 @@ public sealed class KillCycleTests : IDisposable
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await ExecAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
     }
 
@@ -101,7 +98,7 @@ public sealed class KillCycleTests : IDisposable
             // Every key left unanswered by a kill is retried until answered: it applies once, or replays if it had committed.
             foreach (var (worker, key) in _pending.ToArray())
             {
-                var (status, _, raw) = await server.PostAsync("balances.track", Body(key), Key);
+                var (status, raw, _) = await server.PostAsync("balances.track", Body(key), Key);
                 Assert.True(status == HttpStatusCode.OK, raw);
                 _acked[key] = Customer(key);
                 _pending.TryRemove(worker, out _);
@@ -110,7 +107,7 @@ public sealed class KillCycleTests : IDisposable
             foreach (var customer in Customers)
             {
                 var expected = _acked.Values.Count(c => c == customer);
-                var (_, body, _) = await server.PostAsync("customers.get", $$"""{"customer_id":"{{customer}}"}""", Key);
+                var (_, body) = await server.PostAsync("customers.get", $$"""{"customer_id":"{{customer}}"}""", Key);
                 var balance = body.GetProperty("balances").GetProperty("messages");
                 Assert.Equal(expected, balance.GetProperty("usage").GetDecimal());
                 Assert.Equal(Included - expected, balance.GetProperty("remaining").GetDecimal());
@@ -133,7 +130,7 @@ public sealed class KillCycleTests : IDisposable
             var key = _pending.GetOrAdd(worker, _ => $"kc-{Interlocked.Increment(ref _next)}");
             try
             {
-                var (status, _, raw) = await server.PostAsync("balances.track", Body(key), Key);
+                var (status, raw, _) = await server.PostAsync("balances.track", Body(key), Key);
                 Assert.True(status == HttpStatusCode.OK, raw);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or IOException)
@@ -200,14 +197,6 @@ public sealed class KillCycleTests : IDisposable
             }
         }
         Assert.Equal(Customers.Length, rows);
-    }
-
-    private static async Task ExecAsync(string connectionString, string sql)
-    {
-        await using var c = new NpgsqlConnection(connectionString);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        await cmd.ExecuteNonQueryAsync();
     }
 
     public void Dispose()

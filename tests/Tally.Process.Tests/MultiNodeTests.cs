@@ -18,29 +18,22 @@ public sealed class MultiNodeTests : IAsyncLifetime
     private const int Checks = 1000;
     private const decimal MessagesIncluded = 1000;
     private const decimal ActionsIncluded = 100;
-    private readonly string _database = "tally_mn_" + Guid.NewGuid().ToString("N")[..12];
-    private string _admin = "";
+    private readonly PostgresDatabase _database = new("tally_mn_");
     private string _connectionString = "";
     private readonly List<ServerProcess> _nodes = [];
 
     public async Task InitializeAsync()
     {
-        _admin = Environment.GetEnvironmentVariable("TALLY_TEST_POSTGRES") ?? "";
-        if (_admin.Length == 0)
+        if (PostgresServer.AdminConnectionString is null)
         {
             return;
         }
-        await using (var c = new NpgsqlConnection(_admin))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {_database}", c);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        _connectionString = new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ConnectionString;
+        await _database.CreateAsync();
+        _connectionString = _database.ConnectionString();
     }
 
     [PostgresFact]
-    public async Task Three_nodes_on_one_database_stay_exact()
+    public async Task MultiNode_ThreeNodesOnOneDatabase_StayExact()
     {
         // Start together: the migration is serialised by an advisory lock.
         _nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ServerProcess.StartAsync(_connectionString, Key))));
@@ -90,7 +83,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
                 }
                 else
                 {
-                    var (status, body, _) = await node.PostAsync("balances.check",
+                    var (status, body) = await node.PostAsync("balances.check",
                         $$"""{"customer_id":"{{customer}}","feature_id":"actions","required_balance":1,"send_event":true}""", Key);
                     Assert.Equal(HttpStatusCode.OK, status);
                     if (body.GetProperty("allowed").GetBoolean())
@@ -105,7 +98,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
 
         for (var c = 0; c < Customers; c++)
         {
-            var (_, customer, _) = await _nodes[c % 3].PostAsync("customers.get", $$"""{"customer_id":"cus_{{c}}"}""", Key);
+            var (_, customer) = await _nodes[c % 3].PostAsync("customers.get", $$"""{"customer_id":"cus_{{c}}"}""", Key);
             var messages = customer.GetProperty("balances").GetProperty("messages");
             var actions = customer.GetProperty("balances").GetProperty("actions");
             var tracked = Tracks / Customers;
@@ -173,14 +166,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
         {
             await node.DisposeAsync();
         }
-        if (_admin.Length == 0)
-        {
-            return;
-        }
         NpgsqlConnection.ClearAllPools();
-        await using var c = new NpgsqlConnection(_admin);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", c);
-        await cmd.ExecuteNonQueryAsync();
+        await _database.DisposeAsync();
     }
 }

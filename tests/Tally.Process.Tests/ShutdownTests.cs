@@ -32,7 +32,7 @@ public sealed class ShutdownTests : IDisposable
         var env = new Dictionary<string, string> { ["TALLY_DATABASE"] = Path.Combine(_dir, "tally.db"), ["TALLY_SECRET_KEYS"] = Key };
         var answered = new ConcurrentBag<string>();
         int exitCode;
-        await using (var server = RealServer.Start(env))
+        await using (var server = ServerProcess.Start(env))
         {
             await server.WaitListeningAsync();
             await server.PostAsync("features.create", """{"feature_id":"messages","name":"Messages","type":"metered","consumable":true}""", Key);
@@ -73,7 +73,7 @@ public sealed class ShutdownTests : IDisposable
             Assert.True(exitCode == 0, server.Output);
         }
 
-        await using var restarted = RealServer.Start(env);
+        await using var restarted = ServerProcess.Start(env);
         await restarted.WaitListeningAsync();
         var (_, body, _) = await restarted.PostAsync("customers.get", """{"customer_id":"c1"}""", Key);
         var usage = JsonDocument.Parse(body).RootElement.GetProperty("balances").GetProperty("messages").GetProperty("usage").GetDecimal();
@@ -90,7 +90,7 @@ public sealed class ShutdownTests : IDisposable
         }
     }
 
-    private static async Task<int> CountEventsAsync(RealServer server)
+    private static async Task<int> CountEventsAsync(ServerProcess server)
     {
         var seen = 0;
         string? cursor = null;

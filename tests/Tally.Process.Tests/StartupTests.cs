@@ -26,7 +26,7 @@ public sealed partial class StartupTests : IDisposable
         }
     }
 
-    private static void AssertOneClearLine(RealServer server, int exitCode, string mentions)
+    private static void AssertOneClearLine(ServerProcess server, int exitCode, string mentions)
     {
         var lines = server.Stderr.Where(l => l.Trim().Length > 0).ToList();
         Assert.NotEqual(0, exitCode);
@@ -43,14 +43,14 @@ public sealed partial class StartupTests : IDisposable
         squatter.Start();
         var taken = ((IPEndPoint)squatter.LocalEndpoint).Port;
 
-        await using (var failed = RealServer.Start(new Dictionary<string, string> { ["TALLY_DATABASE"] = db }, taken))
+        await using (var failed = ServerProcess.Start(new Dictionary<string, string> { ["TALLY_DATABASE"] = db }, taken))
         {
             var code = await failed.ExitCodeAsync(ExitWithin);
             AssertOneClearLine(failed, code, "address already in use");
             Assert.DoesNotContain(failed.Stdout, l => l.Contains("am_sk_", StringComparison.Ordinal));
         }
 
-        await using var server = RealServer.Start(new Dictionary<string, string> { ["TALLY_DATABASE"] = db });
+        await using var server = ServerProcess.Start(new Dictionary<string, string> { ["TALLY_DATABASE"] = db });
         await server.WaitListeningAsync();
         var stdout = string.Join('\n', await server.WaitForLinesAsync(l => l.Count(x => x.Contains("am_sk_", StringComparison.Ordinal)) >= 2));
         var sandbox = Assert.Single(SandboxKey().Matches(stdout)).Value;
@@ -62,7 +62,7 @@ public sealed partial class StartupTests : IDisposable
     [Fact]
     public async Task StartupLine_ShowsTheDatabaseAsAnAbsolutePath()
     {
-        await using var server = RealServer.Start(
+        await using var server = ServerProcess.Start(
             new Dictionary<string, string> { ["TALLY_DATABASE"] = "relative.db", ["TALLY_SECRET_KEYS"] = "am_sk_test_abs" }, workingDirectory: _dir);
         await server.WaitListeningAsync();
 
@@ -73,7 +73,7 @@ public sealed partial class StartupTests : IDisposable
     [Fact]
     public async Task BadSecretKey_IsOneLineOnStderr_AndANonZeroExit()
     {
-        await using var server = RealServer.Start(new Dictionary<string, string>
+        await using var server = ServerProcess.Start(new Dictionary<string, string>
         {
             ["TALLY_DATABASE"] = Path.Combine(_dir, "tally.db"),
             ["TALLY_SECRET_KEYS"] = "sk_bad",
@@ -89,7 +89,7 @@ public sealed partial class StartupTests : IDisposable
         var file = Path.Combine(_dir, "not-a-directory");
         await File.WriteAllTextAsync(file, "x");
         var db = Path.Combine(file, "tally.db");
-        await using var server = RealServer.Start(new Dictionary<string, string> { ["TALLY_DATABASE"] = db, ["TALLY_SECRET_KEYS"] = "am_sk_test_x" });
+        await using var server = ServerProcess.Start(new Dictionary<string, string> { ["TALLY_DATABASE"] = db, ["TALLY_SECRET_KEYS"] = "am_sk_test_x" });
 
         AssertOneClearLine(server, await server.ExitCodeAsync(ExitWithin), "TALLY_DATABASE");
         Assert.Contains(db, server.Stderr[0], StringComparison.Ordinal);
@@ -98,8 +98,8 @@ public sealed partial class StartupTests : IDisposable
     [Fact]
     public async Task PostgresUnreachable_IsRetriedWithALogLinePerRetry_ThenOneLineAndANonZeroExit()
     {
-        var closed = RealServer.FreePort();
-        await using var server = RealServer.Start(new Dictionary<string, string>
+        var closed = ServerProcess.FreePort();
+        await using var server = ServerProcess.Start(new Dictionary<string, string>
         {
             ["TALLY_DATABASE"] = $"Host=127.0.0.1;Port={closed};Username=postgres;Database=postgres;Timeout=2",
             ["TALLY_SECRET_KEYS"] = "am_sk_test_x",
@@ -113,21 +113,16 @@ public sealed partial class StartupTests : IDisposable
     [PostgresFact]
     public async Task PostgresStartingLate_TheServerComesUpOnceItAnswers()
     {
-        var admin = Environment.GetEnvironmentVariable("TALLY_TEST_POSTGRES")!;
+        var admin = PostgresServer.AdminConnectionString!;
         var target = new Npgsql.NpgsqlConnectionStringBuilder(admin);
-        var name = "tally_startup_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var c = new Npgsql.NpgsqlConnection(admin))
-        {
-            await c.OpenAsync();
-            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", c);
-            await create.ExecuteNonQueryAsync();
-        }
+        await using var database = await PostgresDatabase.CreateAsync("tally_startup_");
+        var name = database.Name;
         try
         {
             // PostgreSQL "starts" when this forwarder begins listening on the port the server was given.
-            var port = RealServer.FreePort();
+            var port = ServerProcess.FreePort();
             var cs = new Npgsql.NpgsqlConnectionStringBuilder(admin) { Host = "127.0.0.1", Port = port, Database = name, Timeout = 2, Pooling = false };
-            await using var server = RealServer.Start(new Dictionary<string, string>
+            await using var server = ServerProcess.Start(new Dictionary<string, string>
             {
                 ["TALLY_DATABASE"] = cs.ConnectionString,
                 ["TALLY_SECRET_KEYS"] = "am_sk_test_late",
@@ -143,10 +138,6 @@ public sealed partial class StartupTests : IDisposable
         finally
         {
             Npgsql.NpgsqlConnection.ClearAllPools();
-            await using var c = new Npgsql.NpgsqlConnection(admin);
-            await c.OpenAsync();
-            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", c);
-            await drop.ExecuteNonQueryAsync();
         }
     }
 

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
-using Tally.Server.Tests.Fuzz;
 
 namespace Tally.Server.Tests;
 

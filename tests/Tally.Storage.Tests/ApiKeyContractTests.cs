@@ -293,30 +293,16 @@ public sealed class SqliteApiKeyTests : ApiKeyContractTests
 }
 
 /// <summary>The key contract against the shared store; skipped without <c>TALLY_TEST_POSTGRES</c>.</summary>
-[RequiresEnvironment(PostgresStoreTests.Variable, PostgresStoreTests.SkipReason)]
+[RequiresEnvironment(PostgresServer.Variable, PostgresServer.SkipReason)]
 public sealed class PostgresApiKeyTests : ApiKeyContractTests
 {
-    private readonly string _database = "tally_keys_" + Guid.NewGuid().ToString("N")[..16];
+    private readonly PostgresDatabase _database = new("tally_keys_");
 
-    private string ConnectionString => new NpgsqlConnectionStringBuilder(PostgresStoreTests.AdminConnectionString) { Database = _database, MaxPoolSize = 10 }
-        .ToString();
+    private string ConnectionString => _database.ConnectionString(maxPoolSize: 10);
 
-    protected override async Task CreateDatabaseAsync()
-    {
-        if (PostgresStoreTests.AdminConnectionString is null)
-        {
-            throw new InvalidOperationException(PostgresStoreTests.SkipReason);
-        }
-        await AdminAsync($"CREATE DATABASE \"{_database}\"");
-    }
+    protected override Task CreateDatabaseAsync() => _database.CreateAsync();
 
-    protected override async Task DropDatabaseAsync()
-    {
-        if (PostgresStoreTests.AdminConnectionString is not null)
-        {
-            await AdminAsync($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)");
-        }
-    }
+    protected override Task DropDatabaseAsync() => _database.DropAsync();
 
     protected override ITallyStore NewStore(TimeProvider time) =>
         new PostgresStore(new PostgresStoreOptions { ConnectionString = ConnectionString }, time);
@@ -329,14 +315,6 @@ public sealed class PostgresApiKeyTests : ApiKeyContractTests
             + "\nCREATE TABLE schema_version (version integer NOT NULL PRIMARY KEY, applied_at bigint NOT NULL); INSERT INTO schema_version VALUES (1, 0);"
             + string.Concat(keys.Select(k => k.Org).Distinct().Select(o => $"INSERT INTO organizations VALUES ('{o}', 'Org', 0);"))
             + string.Concat(keys.Select(k => $"INSERT INTO api_keys VALUES ('{k.Hash}', '{k.Org}', '{k.Env}', {SqliteApiKeyTests.T0Ms});")), c);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
-    private static async Task AdminAsync(string sql)
-    {
-        await using var c = new NpgsqlConnection(PostgresStoreTests.AdminConnectionString);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
         await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -6,39 +6,17 @@ namespace Tally.Storage.Tests;
 
 /// <summary>
 /// A storage contract test, written once in <see cref="StoreContractTests"/> and run for every store subclass.
-/// Whether it is skipped depends on the concrete class: see <see cref="RequiresEnvironmentAttribute"/> and
-/// <see cref="KnownStoreBugAttribute"/>.
+/// Whether it is skipped depends on the concrete class: see <see cref="RequiresEnvironmentAttribute"/>.
 /// </summary>
 [XunitTestCaseDiscoverer("Tally.Storage.Tests.StoreFactDiscoverer", "Tally.Storage.Tests")]
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class StoreFactAttribute : FactAttribute;
-
-/// <summary>A PostgreSQL-only test: skipped when <c>TALLY_TEST_POSTGRES</c> is not set (CI sets it and fails on skips).</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class PostgresFactAttribute : FactAttribute
-{
-    public PostgresFactAttribute()
-    {
-        if (PostgresStoreTests.AdminConnectionString is null)
-        {
-            Skip = PostgresStoreTests.SkipReason;
-        }
-    }
-}
 
 /// <summary>Skips every contract test of the class while the environment variable is unset.</summary>
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class RequiresEnvironmentAttribute(string variable, string reason) : Attribute
 {
     public string Variable => variable;
-    public string Reason => reason;
-}
-
-/// <summary>A defect of one store, reported rather than hidden: skips that one contract test for that store only.</summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
-public sealed class KnownStoreBugAttribute(string test, string reason) : Attribute
-{
-    public string Test => test;
     public string Reason => reason;
 }
 
@@ -72,7 +50,6 @@ public sealed class StoreTestCase : XunitTestCase
         {
             return env.Reason;
         }
-        var bug = type.GetCustomAttributes<KnownStoreBugAttribute>().FirstOrDefault(b => b.Test == TestMethod.Method.Name);
-        return bug?.Reason ?? base.GetSkipReason(factAttribute);
+        return base.GetSkipReason(factAttribute);
     }
 }

@@ -12,47 +12,17 @@ namespace Tally.Storage.Tests;
 /// (server nodes) on one database. Each test gets a database of its own, created from the server named by
 /// <c>TALLY_TEST_POSTGRES</c>; without that variable every test here is skipped.
 /// </summary>
-[RequiresEnvironment(Variable, SkipReason)]
+[RequiresEnvironment(PostgresServer.Variable, PostgresServer.SkipReason)]
 public sealed class PostgresStoreTests : StoreContractTests
 {
-    public const string Variable = "TALLY_TEST_POSTGRES";
-    public const string SkipReason = "Set TALLY_TEST_POSTGRES to a PostgreSQL connection string to run the PostgreSQL store tests";
+    private readonly PostgresDatabase _database = new("tally_");
 
-    private readonly string _database = "tally_" + Guid.NewGuid().ToString("N")[..20];
+    // Several stores per test, tests in parallel: stay well inside the server's default max_connections (100).
+    private string ConnectionString => _database.ConnectionString(maxPoolSize: 20);
 
-    public static string? AdminConnectionString =>
-        Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } cs ? cs : null;
+    protected override Task CreateDatabaseAsync() => _database.CreateAsync();
 
-    private string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString)
-    {
-        Database = _database,
-        // Several stores per test, tests in parallel: stay well inside the server's default max_connections (100).
-        MaxPoolSize = 20,
-    }.ToString();
-
-    protected override async Task CreateDatabaseAsync()
-    {
-        if (AdminConnectionString is null)
-        {
-            throw new InvalidOperationException(SkipReason);
-        }
-        await using var c = new NpgsqlConnection(AdminConnectionString);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", c);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
-    protected override async Task DropDatabaseAsync()
-    {
-        if (AdminConnectionString is null)
-        {
-            return;
-        }
-        await using var c = new NpgsqlConnection(AdminConnectionString);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", c);
-        await cmd.ExecuteNonQueryAsync();
-    }
+    protected override Task DropDatabaseAsync() => _database.DropAsync();
 
     protected override ITallyStore NewStore(TimeProvider time, TimeSpan idempotencyRetention) =>
         new PostgresStore(new PostgresStoreOptions { ConnectionString = ConnectionString, IdempotencyRetention = idempotencyRetention }, time);

@@ -232,17 +232,17 @@ public sealed class SqliteWebhookTests : WebhookContractTests
 }
 
 /// <summary>The webhook contract on PostgreSQL, plus two nodes claiming from one database.</summary>
-[RequiresEnvironment(PostgresStoreTests.Variable, PostgresStoreTests.SkipReason)]
+[RequiresEnvironment(PostgresServer.Variable, PostgresServer.SkipReason)]
 public sealed class PostgresWebhookTests : WebhookContractTests
 {
     private readonly string _database = "tally_wh_" + Guid.NewGuid().ToString("N")[..16];
 
-    private string ConnectionString => new NpgsqlConnectionStringBuilder(PostgresStoreTests.AdminConnectionString) { Database = _database, MaxPoolSize = 20 }
+    private string ConnectionString => new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = _database, MaxPoolSize = 20 }
         .ToString();
 
     protected override async Task CreateDatabaseAsync()
     {
-        if (PostgresStoreTests.AdminConnectionString is not null)
+        if (PostgresServer.AdminConnectionString is not null)
         {
             await AdminAsync($"CREATE DATABASE \"{_database}\"");
         }
@@ -250,7 +250,7 @@ public sealed class PostgresWebhookTests : WebhookContractTests
 
     protected override async Task DropDatabaseAsync()
     {
-        if (PostgresStoreTests.AdminConnectionString is not null)
+        if (PostgresServer.AdminConnectionString is not null)
         {
             await AdminAsync($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)");
         }
@@ -294,7 +294,7 @@ public sealed class PostgresWebhookTests : WebhookContractTests
 
     private static async Task AdminAsync(string sql)
     {
-        await using var c = new NpgsqlConnection(PostgresStoreTests.AdminConnectionString);
+        await using var c = new NpgsqlConnection(PostgresServer.AdminConnectionString);
         await c.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, c);
         await cmd.ExecuteNonQueryAsync();
