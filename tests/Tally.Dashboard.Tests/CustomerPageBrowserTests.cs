@@ -109,4 +109,20 @@ public sealed class CustomerPageBrowserTests(DashboardServer server) : IClassFix
             File.Copy(artifact, Path.Combine(dir!.FullName, "docs", "dashboard.png"), overwrite: true);
         }
     }
+
+    [Fact]
+    public async Task UsageChart_SevenDays_OnePointPerDayAndOneSeriesPerFeature()
+    {
+        await CatalogAsync();
+        await CustomerAsync("dash_chart", "Chart", 42);
+        var page = await server.SignedInPageAsync();
+        await page.GotoAsync(server.Url + "/dashboard/customers/dash_chart?range=7d");
+        await page.WaitForSelectorAsync("#chart[data-rendered-points] canvas");
+
+        var api = await server.ApiAsync("events.aggregate", """{"customer_id":"dash_chart","feature_id":["messages"],"range":"7d"}""");
+        var periods = api["list"]!.AsArray().Count;
+        Assert.True(periods >= 7, $"7d gave {periods} bins");
+        Assert.Equal(periods.ToString(CultureInfo.InvariantCulture), await page.GetAttributeAsync("#chart", "data-rendered-points"));
+        Assert.Equal("1", await page.GetAttributeAsync("#chart", "data-rendered-series"));
+    }
 }

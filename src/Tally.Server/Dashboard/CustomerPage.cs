@@ -44,7 +44,7 @@ internal static class CustomerPage
 
     public static async Task<IResult> RenderForAsync(HttpContext http, DashboardSession session, string id, string? range, string? flash, int status)
     {
-        if (!UsageChart.TryRange(range, out var span))
+        if (!UsageChart.TryRange(range, out _))
         {
             return DashboardEndpoints.Problem(400, $"range: must be one of {UsageChart.Ranges}", session);
         }
@@ -63,7 +63,7 @@ internal static class CustomerPage
             C.Default.ListResponseFeature).ConfigureAwait(false);
         var plans = await InProcess.RunAsync(http, t, "plans.list", new ListPlansParams(), C.Default.ListPlansParams, ListPlans.Handle,
             C.Default.ListResponsePlan).ConfigureAwait(false);
-        var chart = await UsageChart.LoadAsync(http, t, id, span).ConfigureAwait(false);
+        var chart = await UsageChart.LoadAsync(http, t, customer.Value!, range ?? UsageChart.DefaultRange).ConfigureAwait(false);
         var view = new CustomerView(customer.Value!, entities.Value?.List ?? [], events.Value?.List ?? [], features.Value?.List ?? [],
             plans.Value?.List ?? [], chart, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
         var body = Render(view, session, range ?? UsageChart.DefaultRange, flash);

@@ -1,6 +1,10 @@
 using System.Text;
+using System.Text.Json;
+using Tally.Contracts;
 using Tally.Core.Domain;
+using Tally.Server.Api.Events;
 using static Tally.Server.Dashboard.Html;
+using C = Tally.Contracts.TallyJsonContext;
 
 namespace Tally.Server.Dashboard;
 
@@ -24,11 +28,32 @@ internal sealed record UsageChart(long[] X, IReadOnlyList<(string Feature, decim
     }
 
     /// <summary>
-    /// The chart comes from events.aggregate, which this build does not have yet: until it does there is no chart
-    /// (rather than one drawn from another source).
+    /// The chart is events.aggregate itself, for the customer's metered features over the range (hourly bins for 24h,
+    /// daily otherwise, as the route bins by default); null when the customer has no metered feature.
     /// </summary>
-    public static Task<UsageChart?> LoadAsync(HttpContext http, TenantId tenant, string customerId, TimeSpan span) =>
-        Task.FromResult<UsageChart?>(null);
+    public static async Task<UsageChart?> LoadAsync(HttpContext http, TenantId tenant, Contracts.Customer customer, string range)
+    {
+        var features = customer.Balances.Keys.Order(StringComparer.Ordinal).ToList();
+        if (features.Count == 0 || customer.Id is null)
+        {
+            return null;
+        }
+        var request = new AggregateEventsParams
+        {
+            CustomerId = customer.Id,
+            FeatureId = JsonSerializer.SerializeToElement(features, C.Default.ListString),
+            Range = range,
+        };
+        var answer = await InProcess.RunAsync(http, tenant, "events.aggregate", request, C.Default.AggregateEventsParams, AggregateEvents.Handle,
+            C.Default.AggregateEventsResponse).ConfigureAwait(false);
+        if (!answer.Ok)
+        {
+            return null;
+        }
+        var periods = answer.Value!.List;
+        return new UsageChart([.. periods.Select(p => p.Period / 1000)],
+            [.. features.Select(f => (f, periods.Select(p => p.Values.GetValueOrDefault(f)).ToArray()))]);
+    }
 
     public static void Section(StringBuilder sb, UsageChart? chart, string customerId, string range)
     {
