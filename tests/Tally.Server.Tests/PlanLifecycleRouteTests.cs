@@ -144,6 +144,23 @@ public sealed class PlanLifecycleRouteTests : IAsyncLifetime
         Assert.Equal(["free:active"], PlanIds(await CustomerAsync(customer)));
     }
 
+    [Theory]
+    [InlineData("billing.attach", "customize")]
+    [InlineData("billing.attach", "carry_over_balances")]
+    [InlineData("billing.attach", "carry_over_usages")]
+    [InlineData("billing.update", "customize")]
+    public async Task Attach_or_update_with_a_field_not_applied_is_refused_naming_it(string route, string field)
+    {
+        var customer = await OnProAsync(attach: route == "billing.update");
+        var before = await CustomerAsync(customer);
+        var body = JsonSerializer.SerializeToNode(new { customer_id = customer, plan_id = "pro" })!.AsObject();
+        body[field] = new System.Text.Json.Nodes.JsonObject { ["enabled"] = true };
+
+        (await _api.PostAsync(route, body)).ShouldBeInvalid(field);
+
+        Assert.Equal(before.GetRawText(), (await CustomerAsync(customer)).GetRawText());
+    }
+
     [Fact]
     public async Task Attach_starts_at_schedules_the_plan_until_then()
     {

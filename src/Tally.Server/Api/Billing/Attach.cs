@@ -17,10 +17,20 @@ namespace Tally.Server.Api.Billing;
 /// </summary>
 internal static class Attach
 {
+    /// <summary>The field's name when it carries a value (JSON null counts as absent).</summary>
+    internal static string? Unsupported(System.Text.Json.JsonElement? value, string field) =>
+        value is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) } ? field : null;
+
     public static async Task<Reply> Handle(Call<AttachParams> call)
     {
         var t = call.Tenant;
         var r = call.Request;
+        // Accepted-and-ignored would be a silent drop: these are refused until Tally applies them.
+        if ((Unsupported(r.Customize, "customize") ?? Unsupported(r.CarryOverBalances, "carry_over_balances")
+            ?? Unsupported(r.CarryOverUsages, "carry_over_usages")) is { } field)
+        {
+            return Errors.Invalid(t, $"{field}: not supported by Tally");
+        }
         var catalog = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
         if (catalog.Plan(r.PlanId, r.Version) is not { } plan)
         {

@@ -17,6 +17,10 @@ internal static class UpdateBilling
     {
         var t = call.Tenant;
         var r = call.Request;
+        if (Attach.Unsupported(r.Customize, "customize") is { } field)
+        {
+            return Errors.Invalid(t, $"{field}: not supported by Tally");
+        }
         CancelAction? cancel = r.CancelAction switch
         {
             null => null,
