@@ -235,7 +235,8 @@ public sealed class ResetTests
             Price = new ItemPrice { Amount = 1m, BillingMethod = BillingMethod.Prepaid },
         };
         var t = new Timeline([F.Metered("messages")], Plan("pro", item));
-        t.Attach("pro", T0, new Dictionary<string, decimal> { ["messages"] = 50 });
+        // The quantity is the total, included amount counted in (Autumn's rule): 100 included + 50 bought.
+        t.Attach("pro", T0, new Dictionary<string, decimal> { ["messages"] = 150 });
         t.Track("messages", 120, T0);
 
         t.Settle(Utc(2026, 2, 15, 10));
