@@ -65,18 +65,17 @@ public sealed class PushUpdateTests
     }
 
     [Fact]
-    public async Task Push_FieldsTheServerDoesNotStore_AreWarnedAbout_AndDoNotShowAsChanges()
+    public async Task Push_FieldTheServerRefuses_ExitsOne_NamingIt()
     {
         await using var server = new TallyServer();
         using var cli = new CliRun(server);
         await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), Catalog + "\n        proration: { on_increase: prorate }\n");
-        Assert.Equal(0, (await cli.RunAsync("push", "--yes")).Code);
 
-        var again = await cli.RunAsync("push", "--yes");
+        var push = await cli.RunAsync("push", "--yes");
 
-        Assert.True(again.Code == 0, again.ToString());
-        Assert.Contains("plan pro item messages: proration is accepted by the API but not stored by this server", again.Out, StringComparison.Ordinal);
-        Assert.Contains("No changes", again.Out, StringComparison.Ordinal);
+        // The server refuses fields it cannot honour rather than dropping them, so the push stops with its error.
+        Assert.True(push.Code == 1, push.ToString());
+        Assert.Contains("proration: not supported by Tally", push.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
