@@ -1,5 +1,4 @@
 using System.Data;
-using Npgsql;
 using Tally.Core.Audit;
 using Tally.Core.Domain;
 using Tally.Core.Storage;
@@ -16,25 +15,7 @@ public sealed partial class PostgresStore : IUsageExportStore
     {
         await using var c = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
-        var customers = new List<(string Id, long Seq)>();
-        await using (var list = new NpgsqlCommand(customerId is null
-            ? "SELECT customer_id, seq FROM customers WHERE org_id = $1 AND env = $2 AND seq > $3 ORDER BY seq LIMIT $4"
-            : "SELECT customer_id, seq FROM customers WHERE org_id = $1 AND env = $2 AND customer_id = $5 AND $3 >= 0 AND $4 > 0", c, tx))
-        {
-            list.Parameters.Add(P.Org(tenant));
-            list.Parameters.Add(P.Env(tenant));
-            list.Parameters.Add(P.Long(afterSeq));
-            list.Parameters.Add(P.Int(limit));
-            if (customerId is not null)
-            {
-                list.Parameters.Add(P.Text(customerId));
-            }
-            await using var r = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                customers.Add((r.GetString(0), r.GetInt64(1)));
-            }
-        }
+        var customers = await ReadCustomerPageAsync(c, tx, tenant, afterSeq, limit, customerId, ct).ConfigureAwait(false);
         if (customers.Count == 0)
         {
             return [];

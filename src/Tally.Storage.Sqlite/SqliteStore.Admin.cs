@@ -13,21 +13,7 @@ public sealed partial class SqliteStore : IAuditStore
         await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
         // One read transaction: in WAL mode every statement below sees the same committed state.
         using var tx = c.BeginTransaction(deferred: true);
-        var customers = new List<(string Id, long Seq)>();
-        using (var list = Tenant(c, customerId is null
-            ? "SELECT customer_id, seq FROM customers WHERE org_id = $o AND env = $e AND seq > $after ORDER BY seq LIMIT $limit"
-            : "SELECT customer_id, seq FROM customers WHERE org_id = $o AND env = $e AND customer_id = $c", tenant))
-        {
-            list.Transaction = tx;
-            list.Parameters.AddWithValue("$after", afterSeq);
-            list.Parameters.AddWithValue("$limit", limit);
-            list.Parameters.AddWithValue("$c", (object?)customerId ?? DBNull.Value);
-            using var r = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                customers.Add((r.GetString(0), r.GetInt64(1)));
-            }
-        }
+        var customers = await ReadCustomerPageAsync(c, tx, tenant, afterSeq, limit, customerId, ct).ConfigureAwait(false);
 
         // Prepared once per batch and rebound per customer: each lookup is an index seek on (org, env, customer, …).
         using var sources = Tenant(c, "SELECT source_id, feature_id, entity_id, balance FROM balance_sources WHERE org_id = $o AND env = $e AND customer_id = $c", tenant);
@@ -77,5 +63,30 @@ public sealed partial class SqliteStore : IAuditStore
             batch.Add(new AuditCustomer(id, seq, balances, ledger));
         }
         return batch;
+    }
+
+    /// <summary>
+    /// One page of the tenant's customers in creation order after <paramref name="afterSeq"/> (or the one named), read in
+    /// the caller's transaction: the page both admin reads (audit and usage export) walk.
+    /// </summary>
+    private static async Task<List<(string Id, long Seq)>> ReadCustomerPageAsync(SqliteConnection c, SqliteTransaction tx, TenantId tenant,
+        long afterSeq, int limit, string? customerId, CancellationToken ct)
+    {
+        var customers = new List<(string Id, long Seq)>();
+        using (var list = Tenant(c, customerId is null
+            ? "SELECT customer_id, seq FROM customers WHERE org_id = $o AND env = $e AND seq > $after ORDER BY seq LIMIT $limit"
+            : "SELECT customer_id, seq FROM customers WHERE org_id = $o AND env = $e AND customer_id = $c", tenant))
+        {
+            list.Transaction = tx;
+            list.Parameters.AddWithValue("$after", afterSeq);
+            list.Parameters.AddWithValue("$limit", limit);
+            list.Parameters.AddWithValue("$c", (object?)customerId ?? DBNull.Value);
+            using var r = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                customers.Add((r.GetString(0), r.GetInt64(1)));
+            }
+        }
+        return customers;
     }
 }

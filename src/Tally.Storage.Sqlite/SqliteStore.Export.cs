@@ -12,21 +12,7 @@ public sealed partial class SqliteStore : IUsageExportStore
     {
         await using var c = await OpenReaderAsync(ct).ConfigureAwait(false);
         using var tx = c.BeginTransaction(deferred: true);
-        var customers = new List<(string Id, long Seq)>();
-        using (var list = Tenant(c, customerId is null
-            ? "SELECT customer_id, seq FROM customers WHERE org_id = $o AND env = $e AND seq > $after ORDER BY seq LIMIT $limit"
-            : "SELECT customer_id, seq FROM customers WHERE org_id = $o AND env = $e AND customer_id = $c", tenant))
-        {
-            list.Transaction = tx;
-            list.Parameters.AddWithValue("$after", afterSeq);
-            list.Parameters.AddWithValue("$limit", limit);
-            list.Parameters.AddWithValue("$c", (object?)customerId ?? DBNull.Value);
-            using var r = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                customers.Add((r.GetString(0), r.GetInt64(1)));
-            }
-        }
+        var customers = await ReadCustomerPageAsync(c, tx, tenant, afterSeq, limit, customerId, ct).ConfigureAwait(false);
 
         using var sources = Tenant(c, "SELECT data FROM balance_sources WHERE org_id = $o AND env = $e AND customer_id = $c", tenant);
         using var events = Tenant(c, "SELECT timestamp, deltas FROM events WHERE org_id = $o AND env = $e AND customer_id = $c"
