@@ -24,11 +24,15 @@ public static class Operations
             }
         }
         builder.Services.AddTallyOpenApi();
+        var metrics = MetricsSwitch.FromConfiguration(builder.Configuration);
+        builder.Services.AddSingleton(metrics);
         // The standard OTEL_* variables (endpoint, protocol, headers, service name) configure the exporter itself.
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "tally"))
-            .WithMetrics(m =>
+            .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "tally"));
+        if (metrics.Enabled)
+        {
+            otel.WithMetrics(m =>
             {
                 m.AddMeter(TallyMetrics.MeterName)
                     .AddAspNetCoreInstrumentation()
@@ -39,6 +43,7 @@ public static class Operations
                     m.AddOtlpExporter();
                 }
             });
+        }
         if (otlp)
         {
             // Traces only when someone collects them: an Activity per request is not free on the hot routes.
@@ -63,7 +68,24 @@ public static class Operations
 
     public static void MapTallyOperations(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        if (app.Services.GetRequiredService<MetricsSwitch>().Enabled)
+        {
+            app.MapPrometheusScrapingEndpoint(MetricsPath);
+        }
         app.MapTallyDocs();
     }
+}
+
+/// <summary>
+/// <c>TALLY_METRICS</c>: <c>on</c> (the default) collects and serves metrics; <c>off</c> registers no meter listener at
+/// all, so the instruments cost nothing and <c>/metrics</c> is not mapped (also the benchmark's "metrics off" side).
+/// </summary>
+public sealed record MetricsSwitch(bool Enabled)
+{
+    public static MetricsSwitch FromConfiguration(IConfiguration config) => config["TALLY_METRICS"] switch
+    {
+        null or "" or "on" or "true" or "1" => new MetricsSwitch(true),
+        "off" or "false" or "0" => new MetricsSwitch(false),
+        var other => throw new TallyConfigurationException($"TALLY_METRICS: '{other}' is not on or off"),
+    };
 }

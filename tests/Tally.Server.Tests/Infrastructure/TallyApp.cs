@@ -22,7 +22,15 @@ public sealed class TallyApp : IAsyncLifetime, IAsyncDisposable
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "tally-srvtests-" + Guid.NewGuid().ToString("N"));
     private Factory? _factory;
     private HttpClient? _http;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private bool _disposed;
+
+    private TallyApp(IReadOnlyDictionary<string, string> settings) => _settings = settings;
+
+    public TallyApp()
+        : this(new Dictionary<string, string>())
+    {
+    }
 
     public string DatabasePath => Path.Combine(_dir, "tally.db");
 
@@ -36,9 +44,9 @@ public sealed class TallyApp : IAsyncLifetime, IAsyncDisposable
     public TallyApi For(string key) => new(Http, key);
 
     /// <summary>A server of its own, for a test whose assertions cover a whole listing or tenant-wide settings.</summary>
-    public static async Task<TallyApp> StartAsync()
+    public static async Task<TallyApp> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
-        var app = new TallyApp();
+        var app = new TallyApp(settings ?? new Dictionary<string, string>());
         await app.InitializeAsync();
         return app;
     }
@@ -46,7 +54,7 @@ public sealed class TallyApp : IAsyncLifetime, IAsyncDisposable
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
-        _factory = new Factory(DatabasePath, $"{SandboxKey},{LiveKey}");
+        _factory = new Factory(DatabasePath, $"{SandboxKey},{LiveKey}", _settings);
         _http = _factory.CreateClient();
         var store = Services.GetRequiredService<ITallyStore>();
         await store.EnsureOrganizationAsync("org_b", "B",
@@ -71,12 +79,16 @@ public sealed class TallyApp : IAsyncLifetime, IAsyncDisposable
         TempDirs.Delete(_dir);
     }
 
-    private sealed class Factory(string database, string keys) : WebApplicationFactory<Program>
+    private sealed class Factory(string database, string keys, IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseSetting("TALLY_DATABASE", database);
             builder.UseSetting("TALLY_SECRET_KEYS", keys);
+            foreach (var (name, value) in settings)
+            {
+                builder.UseSetting(name, value);
+            }
         }
     }
 }

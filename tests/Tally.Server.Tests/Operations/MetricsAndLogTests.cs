@@ -37,6 +37,44 @@ public sealed class MetricsAndLogTests(TallyApp app) : IClassFixture<TallyApp>
         Assert.Matches("(?m)^(process_runtime_)?dotnet_gc_", text);
     }
 
+    [Fact]
+    public async Task Metrics_SwitchedOff_ServesNoMetricsAndTracksStillCount()
+    {
+        await using var off = await TallyApp.StartAsync(new Dictionary<string, string> { ["TALLY_METRICS"] = "off" });
+        await off.Api.MeteredFeatureAsync("mo-f");
+        (await off.Api.PostAsync("customers.get_or_create", """{"customer_id":"mo"}""")).ShouldBe(200);
+        (await off.Api.PostAsync("balances.create", """{"customer_id":"mo","feature_id":"mo-f","included_grant":10}""")).ShouldBe(200);
+        (await off.Api.PostAsync("balances.track", """{"customer_id":"mo","feature_id":"mo-f","value":3}""")).ShouldBe(200);
+
+        using var response = await off.Http.GetAsync("/metrics");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(404, (int)response.StatusCode);
+        Assert.DoesNotContain("tally_tracks_total", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("on", true)]
+    [InlineData("off", false)]
+    [InlineData("false", false)]
+    public void MetricsSwitch_Parse(string? value, bool enabled)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["TALLY_METRICS"] = value }).Build();
+
+        Assert.Equal(enabled, MetricsSwitch.FromConfiguration(config).Enabled);
+    }
+
+    [Fact]
+    public void MetricsSwitch_BadValue_NamesTheSetting()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["TALLY_METRICS"] = "sometimes" }).Build();
+
+        var error = Assert.Throws<TallyConfigurationException>(() => MetricsSwitch.FromConfiguration(config));
+
+        Assert.Contains("TALLY_METRICS", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null, true, 0.01)]
     [InlineData("on", true, 1.0)]
