@@ -25,6 +25,7 @@ internal static class DashboardEndpoints
         d.MapGet("/customers/{id}", CustomerPage.RenderAsync);
         d.MapPost("/customers/{id}", CustomerActions.HandleAsync);
         d.MapGet("/catalog", (Delegate)CatalogPage.RenderAsync);
+        d.MapGet("/catalog/tally.yaml", (Delegate)CatalogPage.YamlAsync);
         d.MapGet("/webhooks", WebhooksPage.RenderAsync);
         d.MapPost("/webhooks", (Delegate)WebhooksPage.HandleAsync);
         d.MapGet("/assets/{name}", Assets.Serve);
