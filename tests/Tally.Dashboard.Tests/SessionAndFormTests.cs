@@ -143,6 +143,23 @@ public sealed partial class SessionAndFormTests(DashboardServer server) : IClass
     }
 
     [Fact]
+    public async Task Search_AnExactId_ShowsThatCustomerAloneAndLinksToTheSubstringSearch()
+    {
+        await server.ApiAsync("customers.get_or_create", """{"customer_id":"dash_exact"}""");
+        await server.ApiAsync("customers.get_or_create", """{"customer_id":"dash_exact_two","name":"Exact Two"}""");
+        var http = await SignInAsync();
+        var exact = await (await http.GetAsync("/dashboard/customers?q=dash_exact")).Content.ReadAsStringAsync();
+        Assert.Equal(["dash_exact"], Rows(exact));
+        Assert.Contains("href=\"/dashboard/customers?q=dash_exact&amp;all=1\"", exact, StringComparison.Ordinal);
+        var containing = await (await http.GetAsync("/dashboard/customers?q=dash_exact&all=1")).Content.ReadAsStringAsync();
+        Assert.Equal(["dash_exact", "dash_exact_two"], Rows(containing).Order(StringComparer.Ordinal));
+        var byName = await (await http.GetAsync("/dashboard/customers?q=exact+two")).Content.ReadAsStringAsync();
+        Assert.Equal(["dash_exact_two"], Rows(byName));
+    }
+
+    private static List<string> Rows(string html) => [.. Regex.Matches(html, "<tr data-customer=\"([^\"]*)\"").Select(m => m.Groups[1].Value)];
+
+    [Fact]
     public async Task SignOut_EndsTheSession()
     {
         var http = await SignInAsync();
