@@ -157,6 +157,24 @@ public sealed partial class SessionAndFormTests(DashboardServer server) : IClass
         Assert.Equal(["dash_exact_two"], Rows(byName));
     }
 
+    [Fact]
+    public async Task CustomerPage_UsageOlderThanAWeek_ChartDefaultsToTheRangeThatShowsIt()
+    {
+        // The README quickstart's path: usage tracked, then the customer's test clock moved 32 days on.
+        await CustomerWithBalanceAsync("dash_clock");
+        await server.ApiAsync("balances.track", """{"customer_id":"dash_clock","feature_id":"credits","value":7}""");
+        var frozen = DateTimeOffset.UtcNow.AddDays(32).ToUnixTimeMilliseconds();
+        await server.ApiAsync("customers.advance_test_clock", $$"""{"customer_id":"dash_clock","frozen_time":{{frozen}}}""");
+        var http = await SignInAsync();
+        var page = await (await http.GetAsync("/dashboard/customers/dash_clock")).Content.ReadAsStringAsync();
+        Assert.Contains("range=90d\" aria-current=\"page\"", page, StringComparison.Ordinal);
+        var data = Regex.Match(page, "id=\"chart-data\">([^<]*)<").Groups[1].Value;
+        Assert.Equal(7m, JsonDocument.Parse(data).RootElement.GetProperty("series")[0].GetProperty("values").EnumerateArray().Sum(v => v.GetDecimal()));
+        // Asked for, a range is kept even when it shows nothing.
+        var week = await (await http.GetAsync("/dashboard/customers/dash_clock?range=7d")).Content.ReadAsStringAsync();
+        Assert.Contains("range=7d\" aria-current=\"page\"", week, StringComparison.Ordinal);
+    }
+
     private static List<string> Rows(string html) => [.. Regex.Matches(html, "<tr data-customer=\"([^\"]*)\"").Select(m => m.Groups[1].Value)];
 
     [Fact]
