@@ -45,7 +45,8 @@ public sealed class WebhooksPageBrowserTests(DashboardServer server) : IClassFix
         // The same event twice: both requests carry one webhook-id, so a receiver can drop the repeat.
         Assert.Equal(2, receiver.EventIds.Count);
         Assert.Single(receiver.EventIds.Distinct());
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "webhooks-page.png"), FullPage = true });
+        var artifact = Path.Combine(AppContext.BaseDirectory, "artifacts", "dashboard-webhooks.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = artifact, FullPage = true });
     }
 
     [Fact]
