@@ -175,6 +175,43 @@ public sealed partial class SessionAndFormTests(DashboardServer server) : IClass
         Assert.Contains("range=7d\" aria-current=\"page\"", week, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Posts_RandomBodiesAndQueries_NeverAFault()
+    {
+        var http = await SignInAsync();
+        var html = await (await http.GetAsync("/dashboard/webhooks")).Content.ReadAsStringAsync();
+        var csrf = Hidden(html, "csrf");
+        var rng = new Random(1616);
+        string Noise(int max) => new([.. Enumerable.Range(0, rng.Next(max)).Select(_ => (char)rng.Next(1, 0x2FF))]);
+        // Queries first: the posts end with a sign-out.
+        foreach (var query in new[] { "/dashboard/webhooks?cursor=", "/dashboard/webhooks?webhook_id=", "/dashboard/customers?q=", "/dashboard/customers?cursor=" })
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var response = await http.GetAsync(query + Uri.EscapeDataString(Noise(260)));
+                Assert.True((int)response.StatusCode < 500, $"{query} answered {(int)response.StatusCode}");
+            }
+        }
+        foreach (var path in new[] { "/dashboard/webhooks", "/dashboard/customers/dash_fuzz", "/dashboard/signin", "/dashboard/signout" })
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                // Every other form carries this session's CSRF token and a well-formed idempotency key, so the use case runs.
+                var valid = i % 2 == 0;
+                var idem = valid ? new string('x', 42) + (char)('a' + (i % 26)) : Noise(50);
+                HttpContent body = (i % 3) switch
+                {
+                    0 => new ByteArrayContent([.. Enumerable.Range(0, rng.Next(300)).Select(_ => (byte)rng.Next(256))]),
+                    1 => new FormUrlEncodedContent([new("csrf", valid ? csrf : Noise(60)), new("idem", idem), new("action", "redeliver"),
+                        new("delivery_id", Noise(300)), new("webhook_id", Noise(300)), new("key", Noise(80))]),
+                    _ => new StringContent(Noise(400), System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"),
+                };
+                var response = await http.PostAsync(path, body);
+                Assert.True((int)response.StatusCode < 500, $"{path} answered {(int)response.StatusCode}");
+            }
+        }
+    }
+
     private static List<string> Rows(string html) => [.. Regex.Matches(html, "<tr data-customer=\"([^\"]*)\"").Select(m => m.Groups[1].Value)];
 
     [Fact]
