@@ -1,4 +1,5 @@
 using Tally.Contracts;
+using Tally.Server.Tests.Api.Events;
 
 namespace Tally.Server.Tests.Api.Plans;
 
