@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace Tally.Bench;
 
-internal sealed class Bench(Options o)
+internal sealed partial class Bench(Options o)
 {
     private readonly List<Row> _rows = [];
     private readonly Dictionary<string, string> _notes = new(StringComparer.Ordinal);
@@ -44,6 +44,10 @@ internal sealed class Bench(Options o)
             if (o.Has("postgres"))
             {
                 await PostgresAsync().ConfigureAwait(false);
+            }
+            if (o.Has("aggregate"))
+            {
+                await AggregateAsync().ConfigureAwait(false);
             }
             if (o.Has("resident"))
             {
@@ -371,6 +375,10 @@ internal sealed class Bench(Options o)
         if (_notes.TryGetValue("resident", out var resident))
         {
             Console.WriteLine("resident: " + resident);
+        }
+        foreach (var (name, note) in _notes.Where(n => n.Key.StartsWith("aggregate-", StringComparison.Ordinal) || n.Key.StartsWith("controls-", StringComparison.Ordinal)))
+        {
+            Console.WriteLine($"{name}: {note}");
         }
         Console.WriteLine();
         Console.WriteLine("| scenario | run | req/s | events/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/req | peak RSS MB | syncs/s | load avg (1m) |");

@@ -27,10 +27,10 @@ internal sealed record Options
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnv { get; init; } = [];
     public HashSet<string> Scenarios { get; init; } = [.. Default];
 
-    /// <summary>What runs unless --scenarios says otherwise: "resident" takes long and is asked for by name.</summary>
+    /// <summary>What runs unless --scenarios says otherwise: "resident" and "aggregate" take long and are asked for by name.</summary>
     public static readonly string[] Default = ["fsync", "livez", "track", "check", "check-paced", "batch", "flat", "postgres"];
 
-    public static readonly string[] All = [.. Default, "resident"];
+    public static readonly string[] All = [.. Default, "resident", "aggregate"];
 
     public bool Has(string scenario) => Scenarios.Contains(scenario);
 
@@ -54,8 +54,9 @@ internal sealed record Options
           --postgres CONNSTR       run the P5 track against TALLY_DATABASE=CONNSTR (a fresh database)
           --perf DIR               also record a perf CPU profile of the server during each wrk run into DIR
           --resident-customers N   customers tracked once each by the resident scenario (default 1000000)
-          --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident
-                                   (default all but resident; "all" means every one)
+          --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident,
+                                   aggregate (1M events, events.aggregate timings, track with/without controls;
+                                   also on PostgreSQL with --postgres) (default all but resident and aggregate)
           --server-env KEY=VALUE   extra environment for the server (repeatable), e.g. runtime knobs to compare
           --keep                   keep the scratch dir
         """;
