@@ -49,6 +49,10 @@ internal sealed partial class Bench(Options o)
             {
                 await AggregateAsync().ConfigureAwait(false);
             }
+            if (o.Has("webhooks"))
+            {
+                await WebhooksAsync().ConfigureAwait(false);
+            }
             if (o.Has("resident"))
             {
                 _notes["resident"] = await Resident.RunAsync(o, Log).ConfigureAwait(false);
@@ -421,6 +425,7 @@ internal sealed partial class Bench(Options o)
         FlatVerdicts();
         var trackRow = _rows.Where(r => r.Scenario == "track").OrderBy(r => r.Rps).ToList() is { Count: > 0 } tr ? tr[tr.Count / 2] : null;
         Verdict("P6 server RSS under P1 load <= 300 MB", trackRow?.PeakRssKb / 1024.0, v => v <= 300, v => $"peak {v:0} MB");
+        WebhookVerdict();
     }
 
     private void FlatVerdicts()
