@@ -45,6 +45,10 @@ internal sealed partial class Bench(Options o)
             {
                 await PostgresAsync().ConfigureAwait(false);
             }
+            if (o.Has("aggregate"))
+            {
+                await AggregateAsync().ConfigureAwait(false);
+            }
             if (o.Has("webhooks"))
             {
                 await WebhooksAsync().ConfigureAwait(false);
@@ -383,6 +387,10 @@ internal sealed partial class Bench(Options o)
         if (_notes.TryGetValue("dashboard", out var dashboard))
         {
             Console.WriteLine("dashboard (" + o.FlatCustomers.ToString("N0", CultureInfo.InvariantCulture) + " customers):\n  " + dashboard.Replace("\n", "\n  ", StringComparison.Ordinal));
+        }
+        foreach (var (name, note) in _notes.Where(n => n.Key.StartsWith("aggregate-", StringComparison.Ordinal) || n.Key.StartsWith("controls-", StringComparison.Ordinal)))
+        {
+            Console.WriteLine($"{name}: {note}");
         }
         Console.WriteLine();
         Console.WriteLine("| scenario | run | req/s | events/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/req | peak RSS MB | syncs/s | load avg (1m) |");

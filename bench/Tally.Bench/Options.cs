@@ -28,10 +28,10 @@ internal sealed record Options
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnv { get; init; } = [];
     public HashSet<string> Scenarios { get; init; } = [.. Default];
 
-    /// <summary>What runs unless --scenarios says otherwise: "resident", "webhooks" and "dashboard" are asked for by name.</summary>
+    /// <summary>What runs unless --scenarios says otherwise: "resident", "webhooks", "dashboard" and "aggregate" are asked for by name.</summary>
     public static readonly string[] Default = ["fsync", "livez", "track", "check", "check-paced", "batch", "flat", "postgres"];
 
-    public static readonly string[] All = [.. Default, "resident", "webhooks", "dashboard"];
+    public static readonly string[] All = [.. Default, "resident", "webhooks", "dashboard", "aggregate"];
 
     public bool Has(string scenario) => Scenarios.Contains(scenario);
 
@@ -57,7 +57,9 @@ internal sealed record Options
           --resident-customers N   customers tracked once each by the resident scenario (default 1000000)
           --webhook-rate R         events/s raised beside the track run of the webhooks scenario (default 100)
           --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident, webhooks,
-                                   dashboard (default all but resident, webhooks and dashboard; "all" means every one)
+                                   dashboard, aggregate (1M events, events.aggregate timings, track with/without
+                                   controls; also on PostgreSQL with --postgres) (default all but resident, webhooks,
+                                   dashboard and aggregate; "all" means every one)
           --server-env KEY=VALUE   extra environment for the server (repeatable), e.g. runtime knobs to compare
           --keep                   keep the scratch dir
         """;
