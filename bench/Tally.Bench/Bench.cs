@@ -49,6 +49,10 @@ internal sealed class Bench(Options o)
             {
                 _notes["resident"] = await Resident.RunAsync(o, Log).ConfigureAwait(false);
             }
+            if (o.Has("audit"))
+            {
+                _notes["audit"] = await AuditBench.RunAsync(o, Log).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -371,6 +375,10 @@ internal sealed class Bench(Options o)
         if (_notes.TryGetValue("resident", out var resident))
         {
             Console.WriteLine("resident: " + resident);
+        }
+        if (_notes.TryGetValue("audit", out var audit))
+        {
+            Console.WriteLine("audit: " + audit);
         }
         Console.WriteLine();
         Console.WriteLine("| scenario | run | req/s | events/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/req | peak RSS MB | syncs/s | load avg (1m) |");

@@ -27,10 +27,10 @@ internal sealed record Options
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnv { get; init; } = [];
     public HashSet<string> Scenarios { get; init; } = [.. Default];
 
-    /// <summary>What runs unless --scenarios says otherwise: "resident" takes long and is asked for by name.</summary>
+    /// <summary>What runs unless --scenarios says otherwise: "resident" and "audit" take long and are asked for by name.</summary>
     public static readonly string[] Default = ["fsync", "livez", "track", "check", "check-paced", "batch", "flat", "postgres"];
 
-    public static readonly string[] All = [.. Default, "resident"];
+    public static readonly string[] All = [.. Default, "resident", "audit"];
 
     public bool Has(string scenario) => Scenarios.Contains(scenario);
 
@@ -46,7 +46,7 @@ internal sealed record Options
           --rounds N               livez/track/check rounds, the median is kept (default 1)
           --batch-connections N    connections for batch_track (default 8)
           --batch-size N           events per batch_track request (default 1000)
-          --flat-customers N       idle customers written into SQLite for the flat-cost case (default 1000000)
+          --flat-customers N       idle customers written into SQLite for the flat-cost and audit cases (default 1000000)
           --flat-entities N        entities on the hot customer (default 10000)
           --flat-sources N         extra stacked grants on one feature (default 100)
           --flat-rate R            fixed rate of the flat-cost latency runs, req/s (default 1000)
@@ -54,8 +54,8 @@ internal sealed record Options
           --postgres CONNSTR       run the P5 track against TALLY_DATABASE=CONNSTR (a fresh database)
           --perf DIR               also record a perf CPU profile of the server during each wrk run into DIR
           --resident-customers N   customers tracked once each by the resident scenario (default 1000000)
-          --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident
-                                   (default all but resident; "all" means every one)
+          --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident, audit
+                                   (default all but resident and audit; "all" means every one)
           --server-env KEY=VALUE   extra environment for the server (repeatable), e.g. runtime knobs to compare
           --keep                   keep the scratch dir
         """;
