@@ -13,9 +13,7 @@ public sealed class PackTests
         try
         {
             var project = Path.Combine(RepoRoot(), "src", "Tally.Cli");
-            // Its own intermediate and output folders, so the pack cannot collide with a build of the same project.
-            var pack = await RunAsync("dotnet", "pack", project, "-c", "Release", "-o", pkg, "--nologo",
-                $"-p:BaseIntermediateOutputPath={Path.Combine(dir, "obj")}/", $"-p:BaseOutputPath={Path.Combine(dir, "bin")}/");
+            var pack = await RunAsync("dotnet", "pack", project, "-c", "Release", "-o", pkg, "--nologo");
             Assert.True(pack.Code == 0, pack.Output);
             Assert.Single(Directory.GetFiles(pkg, "Tally.Cli.*.nupkg"));
 
