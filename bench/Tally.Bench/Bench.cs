@@ -61,6 +61,10 @@ internal sealed partial class Bench(Options o)
             {
                 _notes["dashboard"] = await Dashboard.RunAsync(o, Log).ConfigureAwait(false);
             }
+            if (o.Has("audit"))
+            {
+                _notes["audit"] = await AuditBench.RunAsync(o, Log).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -391,6 +395,10 @@ internal sealed partial class Bench(Options o)
         foreach (var (name, note) in _notes.Where(n => n.Key.StartsWith("aggregate-", StringComparison.Ordinal) || n.Key.StartsWith("controls-", StringComparison.Ordinal)))
         {
             Console.WriteLine($"{name}: {note}");
+        }
+        if (_notes.TryGetValue("audit", out var audit))
+        {
+            Console.WriteLine("audit: " + audit);
         }
         Console.WriteLine();
         Console.WriteLine("| scenario | run | req/s | events/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/req | peak RSS MB | syncs/s | load avg (1m) |");

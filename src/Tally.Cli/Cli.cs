@@ -73,6 +73,7 @@ public static class Cli
         var events = new Command("events", "Inspect the usage event log.");
         events.Subcommands.Add(EventsListCommand.Build(g, io));
         root.Subcommands.Add(events);
+        root.Subcommands.Add(UsageCommand.Build(g, io));
         root.Subcommands.Add(TrackCommand.Build(g, io));
         root.Subcommands.Add(CheckCommand.Build(g, io));
         root.Subcommands.Add(KeysCommands.Build(g, io));

@@ -26,6 +26,10 @@ internal static class Output
 
     public static string Number(decimal value) => value.ToString("0.############", CultureInfo.InvariantCulture);
 
+    /// <summary>An hour of the usage rollup, ISO 8601 in UTC (one token, so grep and awk see it whole).</summary>
+    public static string Hour(long? ms) =>
+        ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture) : "-";
+
     public static string Time(long? ms) =>
         ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v).UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "-";
 }

@@ -9,21 +9,23 @@ public sealed class AuditParams
 
 /// <summary>
 /// One line of the <c>admin.audit</c> answer (<c>application/x-ndjson</c>, one JSON object per line). <see cref="Type"/>
-/// is <c>difference</c> (a balance that is not what its ledger adds up to), <c>progress</c> (customers audited so far)
-/// or <c>done</c> (the last line; an answer without it was cut off and proves nothing).
+/// is <c>difference</c> (a balance that is not what its ledger adds up to), <c>rollup_difference</c> (an hour of the
+/// usage rollup behind <c>events.aggregate</c> that is not what the ledger's tracks in that hour add up to),
+/// <c>progress</c> (customers audited so far) or <c>done</c> (the last line; an answer without it was cut off and
+/// proves nothing).
 /// </summary>
 public sealed class AuditLine
 {
-    /// <summary><c>difference</c>, <c>progress</c> or <c>done</c>.</summary>
+    /// <summary><c>difference</c>, <c>rollup_difference</c>, <c>progress</c> or <c>done</c>.</summary>
     public string Type { get; set; } = "";
 
-    /// <summary>On a difference: the customer.</summary>
+    /// <summary>On a difference or rollup difference: the customer.</summary>
     public string? CustomerId { get; set; }
 
-    /// <summary>On a difference: the feature of the balance.</summary>
+    /// <summary>On a difference: the feature of the balance; on a rollup difference: the ledger name (feature id or event name).</summary>
     public string? FeatureId { get; set; }
 
-    /// <summary>On a difference: the entity owning the balance, if any.</summary>
+    /// <summary>On a difference: the entity owning the balance; on a rollup difference: the entity the usage was tracked against.</summary>
     public string? EntityId { get; set; }
 
     /// <summary>On a difference: the balance source (one grant bucket).</summary>
@@ -32,11 +34,20 @@ public sealed class AuditLine
     /// <summary>On a difference: the rollover bucket of the source, when the difference is in one.</summary>
     public string? RolloverId { get; set; }
 
-    /// <summary>On a difference: the balance as stored.</summary>
+    /// <summary>On a rollup difference: start of the UTC hour (epoch milliseconds).</summary>
+    public long? Hour { get; set; }
+
+    /// <summary>On a difference: the balance as stored; on a rollup difference: the hour's usage sum as stored.</summary>
     public decimal? Stored { get; set; }
 
-    /// <summary>On a difference: the balance the ledger adds up to.</summary>
+    /// <summary>On a difference: the balance the ledger adds up to; on a rollup difference: the sum of the hour's tracks in the ledger.</summary>
     public decimal? Ledger { get; set; }
+
+    /// <summary>On a rollup difference: the number of tracks the rollup row counts.</summary>
+    public long? StoredCount { get; set; }
+
+    /// <summary>On a rollup difference: the number of tracks in the ledger for that hour.</summary>
+    public long? LedgerCount { get; set; }
 
     /// <summary>On progress and done: customers audited so far.</summary>
     public long? Customers { get; set; }
@@ -44,7 +55,10 @@ public sealed class AuditLine
     /// <summary>On progress and done: balances (sources and rollovers) compared so far.</summary>
     public long? Balances { get; set; }
 
-    /// <summary>On progress and done: differences found so far.</summary>
+    /// <summary>On progress and done: usage rollup rows (customer, ledger name, hour, entity) compared so far.</summary>
+    public long? RollupRows { get; set; }
+
+    /// <summary>On progress and done: differences found so far, balance and rollup ones together.</summary>
     public long? Differences { get; set; }
 }
 

@@ -8,6 +8,9 @@ namespace Tally.Storage.Postgres;
 
 public sealed partial class PostgresStore : IAuditStore
 {
+    /// <summary>The rollup sums are numeric, added exactly: any difference at all is one.</summary>
+    public decimal RollupSumTolerance => 0m;
+
     public async Task<IReadOnlyList<AuditCustomer>> ReadAuditBatchAsync(TenantId tenant, long afterSeq, int limit, string? customerId,
         CancellationToken ct)
     {
@@ -45,16 +48,33 @@ public sealed partial class PostgresStore : IAuditStore
             }
         }
         var ledgers = ids.ToDictionary(id => id, _ => new Dictionary<LedgerKey, decimal>(), StringComparer.Ordinal);
-        await using (var cmd = Batch(c, tx, tenant, ids, "SELECT customer_id, deltas::text FROM events", " ORDER BY customer_id, seq"))
+        var ledgerRollups = ids.ToDictionary(id => id, _ => new Dictionary<RollupKey, RollupTotals>(), StringComparer.Ordinal);
+        await using (var cmd = Batch(c, tx, tenant, ids, "SELECT customer_id, deltas::text, kind, event_name, timestamp, entity_id, value FROM events",
+            " ORDER BY customer_id, seq"))
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
                 Ledger.Fold(ledgers[r.GetString(0)], RowCodec.Read<List<SourceDelta>>(r.GetString(1)));
+                RollupAudit.Fold(ledgerRollups[r.GetString(0)], r.GetString(2), r.GetString(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5),
+                    r.GetDecimal(6));
+            }
+        }
+        var rollups = ids.ToDictionary(id => id, _ => new Dictionary<RollupKey, RollupTotals>(), StringComparer.Ordinal);
+        await using (var cmd = Batch(c, tx, tenant, ids, "SELECT customer_id, feature_id, hour, entity_id, count, sum FROM usage_hourly"))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                rollups[r.GetString(0)][new RollupKey(r.GetString(1), r.GetInt64(2), r.GetString(3))] = new RollupTotals(r.GetInt64(4), r.GetDecimal(5));
             }
         }
         await tx.CommitAsync(ct).ConfigureAwait(false);
-        return customers.Select(x => new AuditCustomer(x.Id, x.Seq, balances[x.Id], ledgers[x.Id])).ToList();
+        return customers.Select(x => new AuditCustomer(x.Id, x.Seq, balances[x.Id], ledgers[x.Id])
+        {
+            Rollup = rollups[x.Id],
+            LedgerRollup = ledgerRollups[x.Id],
+        }).ToList();
     }
 
     private static NpgsqlCommand Batch(NpgsqlConnection c, NpgsqlTransaction tx, TenantId tenant, List<string> ids, string select, string order = "")

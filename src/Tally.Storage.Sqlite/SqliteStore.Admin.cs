@@ -7,6 +7,12 @@ namespace Tally.Storage.Sqlite;
 
 public sealed partial class SqliteStore : IAuditStore
 {
+    /// <summary>
+    /// The rollup sums are REAL and added one track at a time (the migration that built them summed differently), so
+    /// they may be off the exact ledger sum by accumulated rounding: far below a billionth of the sum.
+    /// </summary>
+    public decimal RollupSumTolerance => 0.000_000_001m;
+
     public async Task<IReadOnlyList<AuditCustomer>> ReadAuditBatchAsync(TenantId tenant, long afterSeq, int limit, string? customerId,
         CancellationToken ct)
     {
@@ -18,8 +24,10 @@ public sealed partial class SqliteStore : IAuditStore
         // Prepared once per batch and rebound per customer: each lookup is an index seek on (org, env, customer, …).
         using var sources = Tenant(c, "SELECT source_id, feature_id, entity_id, balance FROM balance_sources WHERE org_id = $o AND env = $e AND customer_id = $c", tenant);
         using var rollovers = Tenant(c, "SELECT data FROM rollovers WHERE org_id = $o AND env = $e AND customer_id = $c", tenant);
-        using var events = Tenant(c, "SELECT deltas FROM events WHERE org_id = $o AND env = $e AND customer_id = $c ORDER BY seq", tenant);
-        var cust = new[] { sources, rollovers, events }.Select(cmd =>
+        using var events = Tenant(c,
+            "SELECT deltas, kind, event_name, timestamp, entity_id, value FROM events WHERE org_id = $o AND env = $e AND customer_id = $c ORDER BY seq", tenant);
+        using var rollup = Tenant(c, "SELECT feature_id, hour, entity_id, count, sum FROM usage_hourly WHERE org_id = $o AND env = $e AND customer_id = $c", tenant);
+        var cust = new[] { sources, rollovers, events, rollup }.Select(cmd =>
         {
             cmd.Transaction = tx;
             return cmd.Parameters.Add("$c", SqliteType.Text);
@@ -53,14 +61,25 @@ public sealed partial class SqliteStore : IAuditStore
                 }
             }
             var ledger = new Dictionary<LedgerKey, decimal>();
+            var ledgerRollup = new Dictionary<RollupKey, RollupTotals>();
             using (var r = await events.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 while (await r.ReadAsync(ct).ConfigureAwait(false))
                 {
                     Ledger.Fold(ledger, RowCodec.Read<List<SourceDelta>>(r.GetString(0)));
+                    RollupAudit.Fold(ledgerRollup, r.GetString(1), r.GetString(2), r.GetInt64(3), r.IsDBNull(4) ? null : r.GetString(4),
+                        RowCodec.Dec(r.GetString(5)));
                 }
             }
-            batch.Add(new AuditCustomer(id, seq, balances, ledger));
+            var stored = new Dictionary<RollupKey, RollupTotals>();
+            using (var r = await rollup.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                while (await r.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    stored[new RollupKey(r.GetString(0), r.GetInt64(1), r.GetString(2))] = new RollupTotals(r.GetInt64(3), (decimal)r.GetDouble(4));
+                }
+            }
+            batch.Add(new AuditCustomer(id, seq, balances, ledger) { Rollup = stored, LedgerRollup = ledgerRollup });
         }
         return batch;
     }

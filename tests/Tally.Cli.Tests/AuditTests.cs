@@ -134,4 +134,46 @@ public sealed class AuditTests
         Assert.Contains("… 500 customers audited", audit.Err, StringComparison.Ordinal);
         Assert.Contains("Audited 520 customer(s)", audit.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Audit_TamperedUsageRollupHour_NamesHourFeatureAndBothSumsAndExitsOne()
+    {
+        await using var server = new TallyServer();
+        using var cli = await ArrangeAsync(server, "ada", "bob");
+        var at = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-1).AddHours(13).AddMinutes(7), TimeSpan.Zero);
+        var client = server.NewClient();
+        foreach (var value in new[] { 3m, 4.5m })
+        {
+            await client.Balances.TrackAsync(new TrackParams { CustomerId = "ada", FeatureId = "messages", Value = value, Timestamp = at.ToUnixTimeMilliseconds() });
+        }
+        Assert.Equal(0, (await cli.RunAsync("track", "--customer", "bob", "--feature", "messages", "--value", "2")).Code);
+        var clean = await cli.RunAsync("audit");
+        Assert.True(clean.Code == 0, clean.ToString());
+        Assert.Contains("2 usage rollup hour(s): 0 difference(s).", clean.Out, StringComparison.Ordinal);
+
+        await using (var db = new SqliteConnection($"Data Source={server.DatabasePath};Pooling=False"))
+        {
+            await db.OpenAsync();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "UPDATE usage_hourly SET sum = 750, count = 3 WHERE customer_id = 'ada' AND feature_id = 'messages'";
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+        }
+
+        var audit = await cli.RunAsync("audit");
+        var json = await cli.RunAsync("audit", "--customer", "ada", "--json");
+
+        Assert.True(audit.Code == 1, audit.ToString());
+        var diff = Assert.Single(audit.Out.Split('\n'), l => l.StartsWith("ROLLUP", StringComparison.Ordinal));
+        Assert.Equal($"ROLLUP customer=ada feature=messages hour={at:yyyy-MM-dd}T13:00Z stored=750 (3 event(s)) ledger=7.5 (2 event(s))", diff);
+        Assert.DoesNotContain("DIFF", audit.Out, StringComparison.Ordinal);
+        Assert.Contains(": 1 difference(s).", audit.Out, StringComparison.Ordinal);
+        Assert.Equal(1, json.Code);
+        var line = JsonDocument.Parse(json.Out.Split('\n')[0]).RootElement;
+        Assert.Equal("rollup_difference", line.GetProperty("type").GetString());
+        Assert.Equal(new DateTimeOffset(at.Date.AddHours(13), TimeSpan.Zero).ToUnixTimeMilliseconds(), line.GetProperty("hour").GetInt64());
+        Assert.Equal(750m, line.GetProperty("stored").GetDecimal());
+        Assert.Equal(7.5m, line.GetProperty("ledger").GetDecimal());
+        Assert.Equal(3, line.GetProperty("stored_count").GetInt64());
+        Assert.Equal(2, line.GetProperty("ledger_count").GetInt64());
+    }
 }

@@ -79,7 +79,7 @@ public sealed class PushUpdateTests
     }
 
     [Fact]
-    public async Task Push_ChangedFreeTrial_IsReportedAsNotApplicable()
+    public async Task Push_ChangedFreeTrial_IsAppliedInPlace_ThenUnchanged()
     {
         await using var server = new TallyServer();
         using var cli = new CliRun(server);
@@ -89,10 +89,34 @@ public sealed class PushUpdateTests
         await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), withTrial.Replace("duration_length: 7", "duration_length: 14"));
 
         var push = await cli.RunAsync("push", "--yes");
+        var again = await cli.RunAsync("push", "--yes");
 
         Assert.True(push.Code == 0, push.ToString());
-        Assert.Contains("plan pro: free_trial differs, but this server's plans.update does not change a plan's free trial; not applied", push.Out,
-            StringComparison.Ordinal);
-        Assert.Contains("No changes", push.Out, StringComparison.Ordinal);
+        Assert.Contains("~ update    plan pro", push.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("not applied", push.ToString(), StringComparison.Ordinal);
+        var plan = await server.NewClient().Plans.GetAsync(new GetPlanParams { PlanId = "pro" });
+        Assert.Equal(14, plan.FreeTrial!.DurationLength);
+        Assert.Equal(1, plan.Version);
+        Assert.True(again.Code == 0, again.ToString());
+        Assert.Contains("No changes", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Push_FreeTrialAddedToAPlanWithout_IsApplied()
+    {
+        await using var server = new TallyServer();
+        using var cli = new CliRun(server);
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), Catalog);
+        Assert.Equal(0, (await cli.RunAsync("push", "--yes")).Code);
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"),
+            Catalog.Replace("    name: Pro\n", "    name: Pro\n    free_trial: { duration_length: 1, duration_type: month, card_required: true }\n"));
+
+        Assert.Equal(0, (await cli.RunAsync("push", "--yes")).Code);
+
+        var trial = (await server.NewClient().Plans.GetAsync(new GetPlanParams { PlanId = "pro" })).FreeTrial!;
+        Assert.Equal(1, trial.DurationLength);
+        Assert.Equal("month", trial.DurationType);
+        Assert.True(trial.CardRequired);
+        Assert.Contains("No changes", (await cli.RunAsync("push", "--yes")).Out, StringComparison.Ordinal);
     }
 }

@@ -25,6 +25,12 @@ public sealed class ReadmeTests
         var get = await cli.RunAsync("customers", "get", "u1");
         Assert.Matches(@"│ messages\s+│\s+1000 │\s+970 │\s+30 │", get.Out);
         Assert.Contains("Flags: sso", get.Out, StringComparison.Ordinal);
+        var usage = await cli.RunAsync("usage", "--customer", "u1", "--feature", "messages", "--range", "7d");
+        Assert.True(usage.Code == 0, usage.ToString());
+        Assert.Contains("Total messages: 30 in 1 event(s).", usage.Out, StringComparison.Ordinal);
+        var audit = await cli.RunAsync("audit");
+        Assert.True(audit.Code == 0, audit.ToString());
+        Assert.Contains(": 0 difference(s).", audit.Out, StringComparison.Ordinal);
 
         Assert.Contains("No changes", (await cli.RunAsync("push")).Out, StringComparison.Ordinal);
     }

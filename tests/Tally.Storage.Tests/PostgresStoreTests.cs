@@ -24,6 +24,14 @@ public sealed class PostgresStoreTests : StoreContractTests
 
     protected override Task DropDatabaseAsync() => _database.DropAsync();
 
+    protected override async Task<int> ExecuteSqlAsync(string sql)
+    {
+        await using var c = new NpgsqlConnection(ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
     protected override ITallyStore NewStore(TimeProvider time, TimeSpan idempotencyRetention) =>
         new PostgresStore(new PostgresStoreOptions { ConnectionString = ConnectionString, IdempotencyRetention = idempotencyRetention }, time);
 

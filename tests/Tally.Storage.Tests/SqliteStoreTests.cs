@@ -28,5 +28,16 @@ public sealed class SqliteStoreTests : StoreContractTests
     }
 
     protected override ITallyStore NewStore(TimeProvider time, TimeSpan idempotencyRetention) =>
-        new SqliteStore(new SqliteStoreOptions { Path = Path.Combine(_dir, "tally.db"), IdempotencyRetention = idempotencyRetention }, time);
+        new SqliteStore(new SqliteStoreOptions { Path = DatabasePath, IdempotencyRetention = idempotencyRetention }, time);
+
+    private string DatabasePath => Path.Combine(_dir, "tally.db");
+
+    protected override async Task<int> ExecuteSqlAsync(string sql)
+    {
+        await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return await cmd.ExecuteNonQueryAsync();
+    }
 }

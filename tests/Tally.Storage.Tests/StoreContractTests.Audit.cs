@@ -64,4 +64,42 @@ public abstract partial class StoreContractTests
         Assert.Empty(await audit.ReadAuditBatchAsync(Tenant, 0, 500, "ghost", default));
         Assert.Empty(Assert.Single(await audit.ReadAuditBatchAsync(LiveTenant, 0, 500, null, default)).Balances);
     }
+
+    /// <summary>Runs one statement against the store's database directly: how a test corrupts a row on purpose.</summary>
+    protected abstract Task<int> ExecuteSqlAsync(string sql);
+
+    [StoreFact]
+    public async Task Audit_reads_the_usage_rollup_beside_the_ledgers_tracks_and_a_tampered_hour_differs()
+    {
+        var hour = UsageRollup.HourOf(T0.ToUnixTimeMilliseconds());
+        await CreateCustomerAsync(Store, "c1", with: w =>
+        {
+            w.Append(Event("ev1", "c1", "messages", 3m, T0));
+            w.Append(Event("ev2", "c1", "messages", 0.1m, T0.AddMinutes(10)));
+            w.Append(Event("ev3", "c1", "messages", 0.2m, T0.AddMinutes(20)));
+            w.Append(Event("ev4", "c1", "messages", 4m, T0, entityId: "e1"));
+            w.Append(Event("ev5", "c1", "messages", -1m, T0.AddHours(2)));
+            w.Append(Event("ev6", "c1", "messages", 100m, T0, kind: LedgerKind.Grant));
+        });
+        var audit = (IAuditStore)Store;
+
+        var clean = Assert.Single(await audit.ReadAuditBatchAsync(Tenant, 0, 500, "c1", default));
+        Assert.Equal(new RollupTotals(3, 3.3m), clean.LedgerRollup[new RollupKey("messages", hour, "")]);
+        Assert.Equal(new RollupTotals(1, 4m), clean.LedgerRollup[new RollupKey("messages", hour, "e1")]);
+        Assert.Equal(new RollupTotals(1, -1m), clean.LedgerRollup[new RollupKey("messages", hour + UsageRollup.HourMs * 2, "")]);
+        Assert.Equal(3, clean.LedgerRollup.Count);
+        Assert.Equal(3, clean.Rollup.Count);
+        Assert.Empty(RollupAudit.Compare("c1", clean.Rollup, clean.LedgerRollup, audit.RollupSumTolerance));
+
+        Assert.Equal(1, await ExecuteSqlAsync($"UPDATE usage_hourly SET sum = 99 WHERE customer_id = 'c1' AND entity_id = '' AND hour = {hour}"));
+        Assert.Equal(1, await ExecuteSqlAsync("DELETE FROM usage_hourly WHERE customer_id = 'c1' AND entity_id = 'e1'"));
+        var tampered = Assert.Single(await audit.ReadAuditBatchAsync(Tenant, 0, 500, null, default));
+
+        var diffs = RollupAudit.Compare("c1", tampered.Rollup, tampered.LedgerRollup, audit.RollupSumTolerance);
+        Assert.Equal(
+            [
+                new RollupDifference("c1", new RollupKey("messages", hour, ""), new RollupTotals(3, 99m), new RollupTotals(3, 3.3m)),
+                new RollupDifference("c1", new RollupKey("messages", hour, "e1"), default, new RollupTotals(1, 4m)),
+            ], diffs);
+    }
 }

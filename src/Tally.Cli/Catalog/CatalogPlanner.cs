@@ -176,7 +176,16 @@ internal static class CatalogPlanner
         }
         if (Differs("free_trial"))
         {
-            warnings.Add($"plan {file.PlanId}: free_trial differs, but this server's plans.update does not change a plan's free trial; not applied");
+            // A trial is not billing: the server changes it in place, whoever is on the version.
+            if (file.FreeTrial is null)
+            {
+                warnings.Add($"plan {file.PlanId}: removing the free trial needs plans.update with \"free_trial\": null, which Tally.Client cannot send yet; not applied");
+            }
+            else
+            {
+                update.FreeTrial = file.FreeTrial;
+                pending = true;
+            }
         }
         if (!pending && !billing)
         {

@@ -3,9 +3,17 @@ using Tally.Core.Domain;
 
 namespace Tally.Core.Storage;
 
-/// <summary>One customer as the audit sees it: its stored balances and the balances its ledger adds up to.</summary>
+/// <summary>
+/// One customer as the audit sees it: its stored balances and the balances its ledger adds up to, and its rows of the
+/// hourly usage rollup as stored and as its ledger adds them up.
+/// </summary>
 public sealed record AuditCustomer(string CustomerId, long Seq, IReadOnlyList<StoredBalance> Balances,
-    IReadOnlyDictionary<LedgerKey, decimal> Ledger);
+    IReadOnlyDictionary<LedgerKey, decimal> Ledger)
+{
+    public required IReadOnlyDictionary<RollupKey, RollupTotals> Rollup { get; init; }
+
+    public required IReadOnlyDictionary<RollupKey, RollupTotals> LedgerRollup { get; init; }
+}
 
 /// <summary>
 /// Read-only access for <c>admin.audit</c>, kept apart from <see cref="ITallyStore"/> so the hot path's interface does
@@ -20,6 +28,12 @@ public interface IAuditStore
     /// write landing meanwhile cannot show up as a difference. The ledger is folded while it is read.
     /// </summary>
     Task<IReadOnlyList<AuditCustomer>> ReadAuditBatchAsync(TenantId tenant, long afterSeq, int limit, string? customerId, CancellationToken ct);
+
+    /// <summary>
+    /// How far a stored rollup sum may be from the exact ledger sum by rounding alone, relative to the sum: 0 for a
+    /// store that sums exactly, more for one that sums in floating point.
+    /// </summary>
+    decimal RollupSumTolerance { get; }
 }
 
 /// <summary>One customer as the usage export sees it: its grants and its usage per (month, feature) in the range.</summary>

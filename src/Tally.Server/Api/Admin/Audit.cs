@@ -7,8 +7,8 @@ using Tally.Server.Http;
 namespace Tally.Server.Api.Admin;
 
 /// <summary>
-/// <c>admin.audit</c>: recomputes every balance of the caller's environment from the ledger and streams each
-/// difference (NDJSON), with a progress line per batch and a closing <c>done</c> line. Read-only; any secret key of
+/// <c>admin.audit</c>: recomputes every balance of the caller's environment, and every row of the hourly usage rollup
+/// <c>events.aggregate</c> reads, from the ledger and streams each difference (NDJSON), with a progress line per batch and a closing <c>done</c> line. Read-only; any secret key of
 /// the organization and environment may call it. Customers are read in creation order, a batch at a time, so memory
 /// stays constant for any number of customers.
 /// </summary>
@@ -37,7 +37,7 @@ internal static class Audit
 
     private static async Task RunAsync(IAuditStore store, Core.Domain.TenantId tenant, string? only, Stream body, CancellationToken ct)
     {
-        long customers = 0, balances = 0, differences = 0, after = 0;
+        long customers = 0, balances = 0, rollupRows = 0, differences = 0, after = 0;
         while (true)
         {
             var batch = await store.ReadAuditBatchAsync(tenant, after, BatchSize, only, ct).ConfigureAwait(false);
@@ -50,17 +50,37 @@ internal static class Audit
                     differences++;
                     await WriteAsync(body, Difference(d), ct).ConfigureAwait(false);
                 }
+                rollupRows += c.LedgerRollup.Keys.Union(c.Rollup.Keys).Count();
+                foreach (var d in RollupAudit.Compare(c.CustomerId, c.Rollup, c.LedgerRollup, store.RollupSumTolerance))
+                {
+                    differences++;
+                    await WriteAsync(body, Difference(d), ct).ConfigureAwait(false);
+                }
                 after = c.Seq;
             }
             if (only is not null || batch.Count < BatchSize)
             {
                 break;
             }
-            await WriteAsync(body, new AuditLine { Type = "progress", Customers = customers, Balances = balances, Differences = differences }, ct)
+            await WriteAsync(body, new AuditLine
+            {
+                Type = "progress",
+                Customers = customers,
+                Balances = balances,
+                RollupRows = rollupRows,
+                Differences = differences,
+            }, ct)
                 .ConfigureAwait(false);
             await body.FlushAsync(ct).ConfigureAwait(false);
         }
-        await WriteAsync(body, new AuditLine { Type = "done", Customers = customers, Balances = balances, Differences = differences }, ct)
+        await WriteAsync(body, new AuditLine
+        {
+            Type = "done",
+            Customers = customers,
+            Balances = balances,
+            RollupRows = rollupRows,
+            Differences = differences,
+        }, ct)
             .ConfigureAwait(false);
         await body.FlushAsync(ct).ConfigureAwait(false);
     }
@@ -75,6 +95,19 @@ internal static class Audit
         RolloverId = d.RolloverId,
         Stored = d.Stored,
         Ledger = d.Ledger,
+    };
+
+    public static AuditLine Difference(RollupDifference d) => new()
+    {
+        Type = "rollup_difference",
+        CustomerId = d.CustomerId,
+        FeatureId = d.Key.FeatureId,
+        EntityId = d.Key.EntityKey.Length == 0 ? null : d.Key.EntityKey,
+        Hour = d.Key.HourMs,
+        Stored = d.Stored.Sum,
+        Ledger = d.Ledger.Sum,
+        StoredCount = d.Stored.Count,
+        LedgerCount = d.Ledger.Count,
     };
 
     private static async Task WriteAsync(Stream body, AuditLine line, CancellationToken ct)
