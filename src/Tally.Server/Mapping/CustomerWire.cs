@@ -69,7 +69,7 @@ public static class CustomerWire
     private static W.Subscription Subscription(CustomerPlan p, Catalog catalog, DateTimeOffset now, string scope)
     {
         // The period follows the plan's billing cycle from where it started; a trial is its own first period.
-        var period = p.Status == AttachmentStatus.Active ? PlanLifecycle.CurrentPeriod(p, catalog.Plan(p.PlanId, p.PlanVersion), now) : null;
+        var period = p.Status == AttachmentStatus.Active ? PlanLifecycle.CurrentPeriod(p, catalog.PlanOf(p), now) : null;
         var trialing = p.TrialEndsAt is { } te && te > now && p.Status == AttachmentStatus.Active;
         return new()
         {
