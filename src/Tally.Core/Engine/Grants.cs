@@ -25,6 +25,12 @@ public sealed record AttachTerms(DateTimeOffset? StartsAt = null, DateTimeOffset
     /// <summary>Keep the replaced plan's remaining balances as standalone grants (null: keep nothing).</summary>
     public CarryOverScope? CarryBalances { get; init; }
 
+    /// <summary>When the plan ends by itself (attach <c>ends_at</c>), whatever the trial does.</summary>
+    public DateTimeOffset? EndsAt { get; init; }
+
+    /// <summary>The earlier of the requested end and a trial that ends the plan.</summary>
+    public DateTimeOffset? PlanEndsAt => (EndsWithTrial ? TrialEndsAt : null) is { } trialEnd && (EndsAt is null || trialEnd < EndsAt) ? trialEnd : EndsAt;
+
     public static readonly AttachTerms Now = new();
 }
 
@@ -56,7 +62,7 @@ public static class Grants
                 Status = AttachmentStatus.Scheduled,
                 Custom = terms.Custom,
                 TrialEndsAt = terms.TrialEndsAt,
-                EndsAt = terms.EndsWithTrial ? terms.TrialEndsAt : null,
+                EndsAt = terms.PlanEndsAt,
             };
             w.Put(scheduled);
             return new AttachOutcome(AttachStatus.Attached, scheduled, []);
@@ -84,7 +90,7 @@ public static class Grants
         var attachment = NewAttachment(plan, entityId, prepaidQuantities, now, ids) with
         {
             TrialEndsAt = terms.TrialEndsAt,
-            EndsAt = terms.EndsWithTrial ? terms.TrialEndsAt : null,
+            EndsAt = terms.PlanEndsAt,
             Custom = terms.Custom,
         };
         Grant(w, catalog, plan, attachment, prepaidQuantities, now, ids);

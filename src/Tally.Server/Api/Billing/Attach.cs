@@ -82,9 +82,23 @@ internal static class Attach
                 return (null, Errors.Invalid(t, $"feature_quantities: a quantity for prepaid feature {item.FeatureId} is required"));
             }
         }
-        if (Limits.Timestamp(t, "starts_at", r.StartsAt) is { } badStart)
+        if ((Limits.Timestamp(t, "starts_at", r.StartsAt) ?? Limits.Timestamp(t, "ends_at", r.EndsAt)) is { } badTime)
         {
-            return (null, badStart);
+            return (null, badTime);
+        }
+        if (r.EndsAt is { } endMs && r.StartsAt is { } startMs && endMs <= startMs)
+        {
+            return (null, Errors.Invalid(t, "ends_at: must be after starts_at"));
+        }
+        // Tally switches plans of a group at once (or at starts_at); an end-of-cycle switch and removing other plans in
+        // the same call are not something it does, so they are refused rather than dropped.
+        if (r.PlanSchedule is not (null or "immediate"))
+        {
+            return (null, Errors.Invalid(t, "plan_schedule: only 'immediate' is supported by Tally (use starts_at to schedule)"));
+        }
+        if (r.RemovePlanIds is { Count: > 0 })
+        {
+            return (null, Errors.Invalid(t, "remove_plan_ids: not supported by Tally"));
         }
         var (trial, trialError) = r.Customize is { FreeTrialSpecified: true } c
             ? AttachTrial.Check(t, c.FreeTrial, "customize.free_trial")
@@ -131,6 +145,11 @@ internal static class Attach
             return (null, missing);
         }
         var startsAt = r.StartsAt is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+        var endsAt = r.EndsAt is { } endMs ? DateTimeOffset.FromUnixTimeMilliseconds(endMs) : (DateTimeOffset?)null;
+        if (endsAt <= u.Now)
+        {
+            return (null, Errors.Invalid(t, "ends_at: must be in the future"));
+        }
         if (startsAt > u.Now && (cmd.CarryUsages ?? cmd.CarryBalances) is not null)
         {
             // Autumn carries only on an immediate switch; a scheduled start has nothing to carry from yet.
@@ -142,6 +161,7 @@ internal static class Attach
             Custom = cmd.Custom,
             CarryUsages = cmd.CarryUsages,
             CarryBalances = cmd.CarryBalances,
+            EndsAt = endsAt,
         };
         var outcome = Grants.Attach(w, cat, plan, r.EntityId, cmd.Quantities, u.Now, u.Ids, terms);
         if (outcome.Status == AttachStatus.AlreadyAttached)
