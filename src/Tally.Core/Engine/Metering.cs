@@ -63,7 +63,7 @@ public static class Metering
         // Every feature is decided before any is written, so a rejected feature leaves the working state untouched
         // even when an earlier feature of the same event name fitted.
         var pending = new PendingBalances();
-        var controls = Controls.Resolve(w, cmd.EntityId);
+        var controls = Controls.Resolve(w, catalog, cmd.EntityId, now);
         foreach (var f in cmd.Features)
         {
             if (f.Type == FeatureType.Boolean)
@@ -197,7 +197,7 @@ public static class Metering
 
         var candidates = Waterfall.Candidates(w, catalog, feature.Id, entityId, now);
         var systems = catalog.CreditSystemsContaining(feature.Id);
-        var controls = Controls.Resolve(w, entityId);
+        var controls = Controls.Resolve(w, catalog, entityId, now);
         bool allowed;
         if (candidates.Count == 0)
         {
