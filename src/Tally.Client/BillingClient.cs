@@ -40,4 +40,21 @@ public sealed class BillingClient
         Guard.NotEmpty(parameters.CustomerId, "UpdateBillingParams.CustomerId", nameof(parameters));
         return _transport.PostAsync("billing.update", parameters, C.Default.UpdateBillingParams, C.Default.AttachResponse, mutating: true, ct);
     }
+
+    /// <summary>
+    /// <c>billing.preview_attach</c>: what <see cref="AttachAsync"/> with the same parameters would change — plans in
+    /// and out, each touched balance before and after, and the plan's amounts as configured — without changing anything.
+    /// </summary>
+    /// <param name="parameters">The same body as for <see cref="AttachAsync"/>.</param>
+    /// <param name="ct">Cancels the call, including waits between retries.</param>
+    /// <returns>The preview; nothing is written and nothing is charged.</returns>
+    /// <exception cref="ArgumentException">Empty customer or plan id.</exception>
+    /// <exception cref="TallyApiException">The server refused the call (the same refusals as attach).</exception>
+    public Task<PreviewAttachResponse> PreviewAttachAsync(AttachParams parameters, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Guard.NotEmpty(parameters.CustomerId, "AttachParams.CustomerId", nameof(parameters));
+        Guard.NotEmpty(parameters.PlanId, "AttachParams.PlanId", nameof(parameters));
+        return _transport.PostAsync("billing.preview_attach", parameters, C.Default.AttachParams, C.Default.PreviewAttachResponse, mutating: false, ct);
+    }
 }

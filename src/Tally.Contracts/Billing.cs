@@ -34,9 +34,9 @@ public sealed class AttachParams
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonElement? FreeTrial { get; set; }
 
-    /// <summary>Plan customization (passed through as JSON).</summary>
+    /// <summary>Items and base price for this customer only (the catalog plan is unchanged).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonElement? Customize { get; set; }
+    public PlanCustomize? Customize { get; set; }
 
     /// <summary>Invoice mode (passed through as JSON).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -98,13 +98,13 @@ public sealed class AttachParams
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ProcessorSubscriptionId { get; set; }
 
-    /// <summary>Balance carry-over settings (passed through as JSON).</summary>
+    /// <summary>Keep the replaced plan's remaining balances as grants (when the plan replaces one of its group).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonElement? CarryOverBalances { get; set; }
+    public CarryOver? CarryOverBalances { get; set; }
 
-    /// <summary>Usage carry-over settings (passed through as JSON).</summary>
+    /// <summary>Charge the replaced plan's usage to the new plan's balances (when the plan replaces one of its group).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonElement? CarryOverUsages { get; set; }
+    public CarryOver? CarryOverUsages { get; set; }
 
     /// <summary>License quantities (passed through as JSON).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -41,9 +41,9 @@ public sealed class UpdateBillingParams
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public CarryOver? CarryOverUsages { get; set; }
 
-    /// <summary>Plan customization (accepted; not applied by <c>billing.update</c>).</summary>
+    /// <summary>Items and base price for this customer's plan only (the catalog plan is unchanged).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonElement? Customize { get; set; }
+    public PlanCustomize? Customize { get; set; }
 
     /// <summary>Payment-provider field, accepted and ignored.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

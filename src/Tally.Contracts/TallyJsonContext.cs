@@ -72,6 +72,7 @@ namespace Tally.Contracts;
 [JsonSerializable(typeof(AttachParams))]
 [JsonSerializable(typeof(AttachResponse))]
 [JsonSerializable(typeof(UpdateBillingParams))]
+[JsonSerializable(typeof(PreviewAttachResponse))]
 // Webhooks
 [JsonSerializable(typeof(CreateWebhookParams))]
 [JsonSerializable(typeof(UpdateWebhookParams))]

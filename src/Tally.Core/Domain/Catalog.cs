@@ -64,6 +64,14 @@ public sealed class Catalog
         return version is { } v ? versions.FirstOrDefault(p => p.Version == v) : versions[^1];
     }
 
+    /// <summary>
+    /// The plan an attachment is served from: its catalog version, with the attachment's own items and base price
+    /// when it was customized. Null when the version is gone from the catalog.
+    /// </summary>
+    public Plan? PlanOf(CustomerPlan attachment) => Plan(attachment.PlanId, attachment.PlanVersion) is { } p
+        ? attachment.Custom is { } c ? p with { Items = c.Items, Price = c.Price } : p
+        : null;
+
     /// <summary>Credit systems whose schema lists the feature, in creation order.</summary>
     public IReadOnlyList<Feature> CreditSystemsContaining(string featureId) =>
         _creditSystemsByFeature.TryGetValue(featureId, out var list) ? list : [];

@@ -81,4 +81,17 @@ public sealed record CustomerPlan
 
     /// <summary>Prepaid quantities chosen at attach time, per feature.</summary>
     public IReadOnlyDictionary<string, decimal> Options { get; init; } = new Dictionary<string, decimal>();
+
+    /// <summary>
+    /// This customer's own items and base price (attach or update <c>customize</c>); null when the plan is served
+    /// as the catalog version has it. The catalog plan itself never changes.
+    /// </summary>
+    public PlanCustomization? Custom { get; init; }
+}
+
+/// <summary>The items and base price one attachment uses instead of its catalog version's.</summary>
+public sealed record PlanCustomization
+{
+    public IReadOnlyList<PlanItem> Items { get; init; } = [];
+    public PlanPrice? Price { get; init; }
 }

@@ -39,7 +39,7 @@ public static class Entities
         var deltas = new List<SourceDelta>();
         foreach (var attachment in w.Plans().Where(p => p.EntityId is null).ToList())
         {
-            var plan = catalog.Plan(attachment.PlanId, attachment.PlanVersion);
+            var plan = catalog.PlanOf(attachment);
             if (plan is null)
             {
                 continue;

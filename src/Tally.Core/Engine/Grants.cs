@@ -16,6 +16,21 @@ public sealed record AttachOutcome(AttachStatus Status, CustomerPlan? Attachment
 /// </summary>
 public sealed record AttachTerms(DateTimeOffset? StartsAt = null, DateTimeOffset? TrialEndsAt = null, bool EndsWithTrial = false)
 {
+    /// <summary>This customer's own items and base price; the plan handed to attach already has them.</summary>
+    public PlanCustomization? Custom { get; init; }
+
+    /// <summary>Carry the replaced plan's usage into the new plan's balances (null: carry nothing).</summary>
+    public CarryOverScope? CarryUsages { get; init; }
+
+    /// <summary>Keep the replaced plan's remaining balances as standalone grants (null: keep nothing).</summary>
+    public CarryOverScope? CarryBalances { get; init; }
+
+    /// <summary>When the plan ends by itself (attach <c>ends_at</c>), whatever the trial does.</summary>
+    public DateTimeOffset? EndsAt { get; init; }
+
+    /// <summary>The earlier of the requested end and a trial that ends the plan.</summary>
+    public DateTimeOffset? PlanEndsAt => (EndsWithTrial ? TrialEndsAt : null) is { } trialEnd && (EndsAt is null || trialEnd < EndsAt) ? trialEnd : EndsAt;
+
     public static readonly AttachTerms Now = new();
 }
 
@@ -45,8 +60,9 @@ public static class Grants
             var scheduled = NewAttachment(plan, entityId, prepaidQuantities, startsAt, ids) with
             {
                 Status = AttachmentStatus.Scheduled,
+                Custom = terms.Custom,
                 TrialEndsAt = terms.TrialEndsAt,
-                EndsAt = terms.EndsWithTrial ? terms.TrialEndsAt : null,
+                EndsAt = terms.PlanEndsAt,
             };
             w.Put(scheduled);
             return new AttachOutcome(AttachStatus.Attached, scheduled, []);
@@ -54,16 +70,32 @@ public static class Grants
         var replaced = plan.AddOn
             ? []
             : current.Where(p => !p.AddOn && string.Equals(p.Group ?? "", plan.Group ?? "", StringComparison.Ordinal)).ToList();
+        var used = new Dictionary<(string Feature, string Entity), decimal>();
+        var kept = new List<BalanceSource>();
         foreach (var old in replaced)
         {
+            if (terms.CarryUsages is { } usages)
+            {
+                foreach (var (k, u) in PlanCarryOver.Usage(w, catalog, old, usages))
+                {
+                    used[k] = used.GetValueOrDefault(k) + u;
+                }
+            }
+            if (terms.CarryBalances is { } balances)
+            {
+                kept.AddRange(PlanCarryOver.Balances(w, catalog, old, balances, now, ids));
+            }
             Detach(w, old);
         }
         var attachment = NewAttachment(plan, entityId, prepaidQuantities, now, ids) with
         {
             TrialEndsAt = terms.TrialEndsAt,
-            EndsAt = terms.EndsWithTrial ? terms.TrialEndsAt : null,
+            EndsAt = terms.PlanEndsAt,
+            Custom = terms.Custom,
         };
         Grant(w, catalog, plan, attachment, prepaidQuantities, now, ids);
+        PlanCarryOver.ApplyUsage(w, attachment, plan.Id, used, now, ids);
+        PlanCarryOver.GrantBalances(w, kept, plan.Id, entityId, now, ids);
         return new AttachOutcome(AttachStatus.Attached, attachment, replaced);
     }
 

@@ -50,7 +50,7 @@ public static class PlanChanges
     private static PlanChangeResult CancelAtCycleEnd(Working w, Catalog catalog, CustomerPlan cp, DateTimeOffset now, IIdGenerator ids,
         List<(string? Entity, PlanChange Change)> changes)
     {
-        var plan = catalog.Plan(cp.PlanId, cp.PlanVersion);
+        var plan = catalog.PlanOf(cp);
         if (cp.Status == AttachmentStatus.Scheduled)
         {
             return new("A scheduled plan has not started a billing cycle; use cancel_action 'cancel_immediately' instead");
@@ -142,57 +142,31 @@ public static class PlanChanges
     }
 
     /// <summary>
-    /// Moves the attachment to another version of its plan on the same billing cycle. Usage of the carried features
-    /// (all, or <paramref name="carryFeatures"/> when given; none when <paramref name="carry"/> is false) is charged to
-    /// the new version's balances, as Autumn's update does by default.
+    /// Moves the attachment to another version of its plan (or to its own customized items) on the same billing
+    /// cycle. Usage of the carried features (all consumable ones, or <paramref name="carryFeatures"/> when given; none
+    /// when <paramref name="carry"/> is false) is charged to the new balances, as Autumn's update does by default.
     /// </summary>
     public static CustomerPlan ChangeVersion(Working w, Catalog catalog, CustomerPlan cp, Plan target, IReadOnlyDictionary<string, decimal> totals,
-        bool carry, IReadOnlySet<string>? carryFeatures, DateTimeOffset now, IIdGenerator ids, List<(string? Entity, PlanChange Change)> changes)
+        bool carry, IReadOnlySet<string>? carryFeatures, DateTimeOffset now, IIdGenerator ids, List<(string? Entity, PlanChange Change)> changes,
+        PlanCustomization? custom = null)
     {
-        var used = new Dictionary<(string Feature, string Entity), decimal>();
-        foreach (var s in w.AllSources().Where(s => s.CustomerPlanId == cp.Id && !s.Unlimited))
-        {
-            // Seats are recounted by the new grant; only consumable usage carries.
-            if (!carry || (carryFeatures is not null && !carryFeatures.Contains(s.FeatureId))
-                || catalog.Feature(s.FeatureId) is not { Type: not FeatureType.Boolean, IsContinuous: false })
-            {
-                continue;
-            }
-            var u = s.IncludedGrant + s.PrepaidGrant - s.Balance;
-            if (u > 0)
-            {
-                var key = (s.FeatureId, s.EntityId ?? "");
-                used[key] = used.GetValueOrDefault(key) + u;
-            }
-        }
+        var used = carry ? PlanCarryOver.Usage(w, catalog, cp, new CarryOverScope(carryFeatures)) : [];
         Grants.Detach(w, cp);
         var options = new Dictionary<string, decimal>(cp.Options, StringComparer.Ordinal);
         foreach (var (k, v) in totals)
         {
             options[k] = v;
         }
-        var moved = cp with { Id = ids.NewId("cus_prod_"), PlanVersion = target.Version, Recurring = target.IsRecurring, Options = options };
+        var moved = cp with
+        {
+            Id = ids.NewId("cus_prod_"),
+            PlanVersion = target.Version,
+            Recurring = target.IsRecurring,
+            Options = options,
+            Custom = custom,
+        };
         Grants.Grant(w, catalog, target, moved, options, now, ids);
-        var deltas = new List<SourceDelta>();
-        foreach (var s in w.AllSources().Where(s => s.CustomerPlanId == moved.Id && !s.Unlimited).OrderBy(s => s.Seq).ToList())
-        {
-            var key = (s.FeatureId, s.EntityId ?? "");
-            if (used.GetValueOrDefault(key) is var u && u <= 0)
-            {
-                continue;
-            }
-            var take = s.UsageAllowed ? u : Math.Min(u, Math.Max(0, s.Balance));
-            used[key] = u - take;
-            if (take > 0)
-            {
-                w.Put(s with { Balance = s.Balance - take });
-                deltas.Add(Waterfall.Delta(s, take, null));
-            }
-        }
-        if (deltas.Count > 0)
-        {
-            w.Append(Grants.GrantEvent(w, ids, now, target.Id, cp.EntityId, deltas));
-        }
+        PlanCarryOver.ApplyUsage(w, moved, target.Id, used, now, ids);
         changes.Add((cp.EntityId, new PlanChange(cp.PlanId, "updated", target.Version)));
         return moved;
     }

@@ -121,7 +121,7 @@ public static class PlanLifecycle
     public static void Activate(Working w, Catalog catalog, CustomerPlan cp, DateTimeOffset at, IIdGenerator ids,
         List<(string? Entity, PlanChange Change)> changes)
     {
-        if (catalog.Plan(cp.PlanId, cp.PlanVersion) is not { } plan)
+        if (catalog.PlanOf(cp) is not { } plan)
         {
             // The plan version is gone from the catalog: nothing can be granted, so the schedule lapses.
             w.DeletePlan(cp.Id);

@@ -45,6 +45,7 @@ internal static class Routes
 
         app.MapRpc("billing.attach", C.Default.AttachParams, Attach.Handle);
         app.MapRpc("billing.update", C.Default.UpdateBillingParams, UpdateBilling.Handle);
+        app.MapRpc("billing.preview_attach", C.Default.AttachParams, PreviewAttach.Handle);
 
         app.MapRpc("balances.track", C.Default.TrackParams, Track.Handle);
         app.MapRpc("track", C.Default.TrackParams, Track.Handle);

@@ -46,6 +46,7 @@ public static class ApiDocs
             ["entities.delete"] = (typeof(DeleteEntityParams), 200, typeof(SuccessResponse)),
             ["billing.attach"] = (typeof(AttachParams), 200, typeof(AttachResponse)),
             ["billing.update"] = (typeof(UpdateBillingParams), 200, typeof(AttachResponse)),
+            ["billing.preview_attach"] = (typeof(AttachParams), 200, typeof(PreviewAttachResponse)),
             ["balances.track"] = (typeof(TrackParams), 200, typeof(BalancesTrackResponse)),
             ["track"] = (typeof(TrackParams), 200, typeof(BalancesTrackResponse)),
             ["balances.check"] = (typeof(CheckParams), 200, typeof(CheckResponse)),

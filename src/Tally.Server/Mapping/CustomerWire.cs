@@ -23,8 +23,8 @@ public static class CustomerWire
             Metadata = Json.Object(c.MetadataJson),
             SendEmailReceipts = c.SendEmailReceipts,
             BillingControls = Json.Object(c.BillingControlsJson),
-            Subscriptions = plans.Where(p => p.Recurring).Select(p => Subscription(p, catalog, now, "customer")).ToList(),
-            Purchases = plans.Where(p => !p.Recurring).Select(p => Purchase(p, "customer")).ToList(),
+            Subscriptions = plans.Where(p => p.Recurring).Select(p => Subscription(p, catalog, tenant, now, "customer")).ToList(),
+            Purchases = plans.Where(p => !p.Recurring).Select(p => Purchase(p, catalog, tenant, "customer")).ToList(),
             Balances = Balances(w, catalog, null, now),
             Flags = Flags(w, catalog, null, now),
             Entities = expandEntities
@@ -52,8 +52,8 @@ public static class CustomerWire
             FeatureId = e.FeatureId,
             CreatedAt = BalanceWire.Ms(e.CreatedAt),
             Env = tenant.EnvName,
-            Subscriptions = plans.Where(p => p.Recurring).Select(p => Subscription(p, catalog, now, "entity")).ToList(),
-            Purchases = plans.Where(p => !p.Recurring).Select(p => Purchase(p, "entity")).ToList(),
+            Subscriptions = plans.Where(p => p.Recurring).Select(p => Subscription(p, catalog, tenant, now, "entity")).ToList(),
+            Purchases = plans.Where(p => !p.Recurring).Select(p => Purchase(p, catalog, tenant, "entity")).ToList(),
             Balances = Balances(w, catalog, e.Id, now),
             Flags = Flags(w, catalog, e.Id, now),
             BillingControls = Json.Object(e.BillingControlsJson),
@@ -66,14 +66,19 @@ public static class CustomerWire
     private static Dictionary<string, W.Flag> Flags(Working w, Catalog catalog, string? entityId, DateTimeOffset now) =>
         BalanceView.Flags(w, catalog, entityId, now).ToDictionary(s => s.FeatureId, BalanceWire.ToFlag, StringComparer.Ordinal);
 
-    private static W.Subscription Subscription(CustomerPlan p, Catalog catalog, DateTimeOffset now, string scope)
+    /// <summary>A customized attachment carries the plan it is served from, so its own items and price are visible.</summary>
+    private static W.Plan? CustomPlan(CustomerPlan p, Catalog catalog, TenantId tenant) =>
+        p.Custom is not null && catalog.PlanOf(p) is { } plan ? plan.ToWire(tenant) : null;
+
+    private static W.Subscription Subscription(CustomerPlan p, Catalog catalog, TenantId tenant, DateTimeOffset now, string scope)
     {
         // The period follows the plan's billing cycle from where it started; a trial is its own first period.
-        var period = p.Status == AttachmentStatus.Active ? PlanLifecycle.CurrentPeriod(p, catalog.Plan(p.PlanId, p.PlanVersion), now) : null;
+        var period = p.Status == AttachmentStatus.Active ? PlanLifecycle.CurrentPeriod(p, catalog.PlanOf(p), now) : null;
         var trialing = p.TrialEndsAt is { } te && te > now && p.Status == AttachmentStatus.Active;
         return new()
         {
             Id = p.Id,
+            Plan = CustomPlan(p, catalog, tenant),
             PlanId = p.PlanId,
             AutoEnable = p.AutoEnable,
             AddOn = p.AddOn,
@@ -90,8 +95,9 @@ public static class CustomerWire
         };
     }
 
-    private static W.Purchase Purchase(CustomerPlan p, string scope) => new()
+    private static W.Purchase Purchase(CustomerPlan p, Catalog catalog, TenantId tenant, string scope) => new()
     {
+        Plan = CustomPlan(p, catalog, tenant),
         PlanId = p.PlanId,
         ExpiresAt = BalanceWire.Ms(p.EndsAt),
         StartedAt = BalanceWire.Ms(p.StartedAt),

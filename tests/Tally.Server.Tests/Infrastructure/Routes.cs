@@ -11,6 +11,7 @@ public static class Routes
         "entities.create", "entities.get", "entities.list", "entities.update", "entities.delete",
         "billing.attach",
         "billing.update",
+        "billing.preview_attach",
         "balances.track", "track", "balances.check", "check", "balances.batch_track",
         "balances.create", "balances.update", "balances.delete", "balances.finalize",
         "events.list",

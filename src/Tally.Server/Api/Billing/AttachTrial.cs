@@ -28,21 +28,27 @@ internal static class AttachTrial
         {
             return (null, Errors.Invalid(t, "free_trial: must be an object or null"));
         }
+        return Check(t, trial, "free_trial");
+    }
+
+    /// <summary>A trial given in full (<c>customize.free_trial</c>), checked as the top-level one is.</summary>
+    public static (FreeTrial? Trial, Reply? Error) Check(TenantId t, FreeTrial? trial, string at)
+    {
         if (trial is null)
         {
             return (null, null);
         }
         if (trial.DurationLength is < 1 or > 1000)
         {
-            return (null, Errors.Invalid(t, "free_trial.duration_length: must be between 1 and 1000"));
+            return (null, Errors.Invalid(t, $"{at}.duration_length: must be between 1 and 1000"));
         }
         if (trial.DurationType is not (null or "day" or "month" or "year"))
         {
-            return (null, Errors.Invalid(t, "free_trial.duration_type: must be day, month or year"));
+            return (null, Errors.Invalid(t, $"{at}.duration_type: must be day, month or year"));
         }
         if (trial.OnEnd is not (null or "bill" or "revert"))
         {
-            return (null, Errors.Invalid(t, "free_trial.on_end: must be bill or revert"));
+            return (null, Errors.Invalid(t, $"{at}.on_end: must be bill or revert"));
         }
         return (trial, null);
     }

@@ -17,10 +17,6 @@ internal static class UpdateBilling
     {
         var t = call.Tenant;
         var r = call.Request;
-        if (Attach.Unsupported(r.Customize, "customize") is { } field)
-        {
-            return Errors.Invalid(t, $"{field}: not supported by Tally");
-        }
         CancelAction? cancel = r.CancelAction switch
         {
             null => null,
@@ -51,9 +47,13 @@ internal static class UpdateBilling
             }
             quantities[list[i].FeatureId] = q;
         }
-        if (cancel is not null && (quantities.Count > 0 || r.Version is not null))
+        if (cancel is not null && (quantities.Count > 0 || r.Version is not null || r.Customize is not null))
         {
-            return Errors.Invalid(t, "cancel_action: cannot be combined with feature_quantities or version in one update");
+            return Errors.Invalid(t, "cancel_action: cannot be combined with feature_quantities, version or customize in one update");
+        }
+        if (r.Customize is { FreeTrialSpecified: true })
+        {
+            return Errors.Invalid(t, "customize.free_trial: a trial starts with attach; billing.update cannot start or change one");
         }
         var carry = r.CarryOverUsages?.Enabled ?? true;
         var carryOnly = r.CarryOverUsages?.FeatureIds is { } ids ? new HashSet<string>(ids, StringComparer.Ordinal) : null;
@@ -104,12 +104,29 @@ internal static class UpdateBilling
         }
         else
         {
-            var target = cat.Plan(cp.PlanId, r.Version ?? cp.PlanVersion);
+            // The same version keeps this customer's customization; another version is served as the catalog has it
+            // unless customize comes with it.
+            var target = r.Version is { } wanted && wanted != cp.PlanVersion ? cat.Plan(cp.PlanId, wanted) : cat.PlanOf(cp);
             if (target is null)
             {
                 return UnitContext.Fail(r.Version is { } v
                     ? Reply.Error(404, ErrorCodes.ProductNotFound, $"Plan {cp.PlanId} has no version {v}", t)
                     : Errors.PlanNotFound(t, cp.PlanId));
+            }
+            var custom = cp.Custom;
+            var customized = false;
+            if (r.Customize is not null)
+            {
+                var (applied, newCustom, customError) = AttachCustomize.Apply(t, r.Customize, target, cat);
+                if (customError is not null)
+                {
+                    return UnitContext.Fail(customError);
+                }
+                (target, custom, customized) = (applied, newCustom, true);
+            }
+            else if (target.Version != cp.PlanVersion)
+            {
+                custom = null;
             }
             foreach (var featureId in cmd.Quantities.Keys)
             {
@@ -119,18 +136,18 @@ internal static class UpdateBilling
                     return UnitContext.Fail(Errors.Invalid(t, $"feature_quantities[{index}].feature_id: {featureId} is not a prepaid item of plan {target.Id}"));
                 }
             }
-            if (target.Version != cp.PlanVersion)
+            if (target.Version != cp.PlanVersion || customized)
             {
                 if (cp.Status == AttachmentStatus.Scheduled)
                 {
                     var options = new Dictionary<string, decimal>(cp.Options, StringComparer.Ordinal);
                     foreach (var (k, q) in cmd.Quantities) options[k] = q;
-                    w.Put(cp with { PlanVersion = target.Version, Options = options });
+                    w.Put(cp with { PlanVersion = target.Version, Options = options, Custom = custom });
                     changes.Add((cp.EntityId, new PlanChange(cp.PlanId, "updated", target.Version)));
                 }
                 else
                 {
-                    PlanChanges.ChangeVersion(w, cat, cp, target, cmd.Quantities, cmd.Carry, cmd.CarryOnly, u.Now, u.Ids, changes);
+                    PlanChanges.ChangeVersion(w, cat, cp, target, cmd.Quantities, cmd.Carry, cmd.CarryOnly, u.Now, u.Ids, changes, custom);
                 }
             }
             else if (cmd.Quantities.Count > 0)

@@ -16,7 +16,7 @@ internal static class PlanRules
     private static readonly ResetInterval[] PriceIntervals =
         [ResetInterval.OneOff, ResetInterval.Week, ResetInterval.Month, ResetInterval.Quarter, ResetInterval.SemiAnnual, ResetInterval.Year];
 
-    public static (PlanPrice? Price, Reply? Error) Price(TenantId t, Contracts.PlanPrice? p)
+    public static (PlanPrice? Price, Reply? Error) Price(TenantId t, Contracts.PlanPrice? p, string at = "price")
     {
         if (p is null)
         {
@@ -24,24 +24,25 @@ internal static class PlanRules
         }
         if (!ResetIntervals.TryParse(p.Interval, out var iv) || !PriceIntervals.Contains(iv))
         {
-            return (null, Errors.Invalid(t, "price.interval: must be one of one_off, week, month, quarter, semi_annual, year"));
+            return (null, Errors.Invalid(t, $"{at}.interval: must be one of one_off, week, month, quarter, semi_annual, year"));
         }
         if (p.Amount < 0)
         {
-            return (null, Errors.Invalid(t, "price.amount: must not be negative"));
+            return (null, Errors.Invalid(t, $"{at}.amount: must not be negative"));
         }
         if (p.IntervalCount is < 1)
         {
-            return (null, Errors.Invalid(t, "price.interval_count: must be at least 1"));
+            return (null, Errors.Invalid(t, $"{at}.interval_count: must be at least 1"));
         }
-        if (Limits.Count(t, "price.interval_count", p.IntervalCount) is { } tooMany)
+        if (Limits.Count(t, $"{at}.interval_count", p.IntervalCount) is { } tooMany)
         {
             return (null, tooMany);
         }
         return (new PlanPrice(p.Amount, iv, p.IntervalCount ?? 1), null);
     }
 
-    public static (List<Core.Domain.PlanItem>? Items, Reply? Error) Items(TenantId t, List<Contracts.PlanItem>? items, Catalog catalog)
+    public static (List<Core.Domain.PlanItem>? Items, Reply? Error) Items(TenantId t, List<Contracts.PlanItem>? items, Catalog catalog,
+        string at = "items")
     {
         var list = new List<Core.Domain.PlanItem>();
         // Two items of one feature conflict only when reset interval, interval count and entity_feature_id all match
@@ -49,14 +50,14 @@ internal static class PlanRules
         var seen = new HashSet<(string, string?, int, string?)>();
         for (var i = 0; i < (items?.Count ?? 0); i++)
         {
-            var (item, error) = Item(t, items![i], catalog, $"items[{i}]");
+            var (item, error) = Item(t, items![i], catalog, $"{at}[{i}]");
             if (error is not null)
             {
                 return (null, error);
             }
             if (!seen.Add((item!.FeatureId, item.Reset?.Interval.ToWire(), item.Reset?.IntervalCount ?? 1, item.EntityFeatureId)))
             {
-                return (null, Errors.Invalid(t, $"items[{i}]: feature {item.FeatureId} appears twice with the same reset interval and entity_feature_id"));
+                return (null, Errors.Invalid(t, $"{at}[{i}]: feature {item.FeatureId} appears twice with the same reset interval and entity_feature_id"));
             }
             list.Add(item);
         }

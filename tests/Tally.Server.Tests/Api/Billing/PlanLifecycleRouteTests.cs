@@ -144,19 +144,20 @@ public sealed class PlanLifecycleRouteTests : IAsyncLifetime
         Assert.Equal(["free:active"], PlanIds(await CustomerAsync(customer)));
     }
 
+    // customize and the carry-overs now apply (Api/Billing/CustomizeTests, CarryOverTests); what is still not applied is refused.
     [Theory]
-    [InlineData("billing.attach", "customize")]
-    [InlineData("billing.attach", "carry_over_balances")]
-    [InlineData("billing.attach", "carry_over_usages")]
-    [InlineData("billing.update", "customize")]
-    public async Task Attach_or_update_with_a_field_not_applied_is_refused_naming_it(string route, string field)
+    [InlineData("billing.attach", "customize", """{"billing_controls":{"spend_limits":[{"feature_id":"x"}]}}""", "customize.billing_controls")]
+    [InlineData("billing.attach", "plan_schedule", "\"end_of_cycle\"", "plan_schedule")]
+    [InlineData("billing.attach", "remove_plan_ids", """["free"]""", "remove_plan_ids")]
+    [InlineData("billing.update", "customize", """{"free_trial":{"duration_length":7}}""", "customize.free_trial")]
+    public async Task Attach_or_update_with_a_field_not_applied_is_refused_naming_it(string route, string field, string value, string named)
     {
         var customer = await OnProAsync(attach: route == "billing.update");
         var before = await CustomerAsync(customer);
         var body = JsonSerializer.SerializeToNode(new { customer_id = customer, plan_id = "pro" })!.AsObject();
-        body[field] = new System.Text.Json.Nodes.JsonObject { ["enabled"] = true };
+        body[field] = System.Text.Json.Nodes.JsonNode.Parse(value);
 
-        (await _api.PostAsync(route, body)).ShouldBeInvalid(field);
+        (await _api.PostAsync(route, body)).ShouldBeInvalid(named);
 
         Assert.Equal(before.GetRawText(), (await CustomerAsync(customer)).GetRawText());
     }
