@@ -16,6 +16,9 @@ public sealed class CustomerState
     private readonly Dictionary<string, CustomerPlan> _plans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BalanceLock> _locks = new(StringComparer.Ordinal);
 
+    // Derived, per feature with sources: dropped when the feature's grant set changes, patched when a grant only moves.
+    private readonly Dictionary<string, SourceOrder> _orders = new(StringComparer.Ordinal);
+
     private DateTimeOffset? _nextDue;
     private bool _nextDueKnown;
 
@@ -78,6 +81,34 @@ public sealed class CustomerState
     /// <summary>Sources of a feature owned by exactly this scope (entity id, or null for customer level).</summary>
     public IEnumerable<BalanceSource> SourcesOf(string featureId, string? entityId) =>
         _sourcesByScope.TryGetValue((featureId, entityId ?? ""), out var ids) ? ids.Select(id => _sources[id]) : [];
+
+    /// <summary>A feature's sources in deduction and in view order (built on first use, kept until its grant set changes).</summary>
+    public SourceOrder OrderOf(string featureId)
+    {
+        if (_orders.TryGetValue(featureId, out var order))
+        {
+            return order;
+        }
+        var ids = _sourcesByFeature.GetValueOrDefault(featureId);
+        var sources = new BalanceSource[ids?.Count ?? 0];
+        if (ids is not null)
+        {
+            var i = 0;
+            foreach (var id in ids)
+            {
+                sources[i++] = _sources[id];
+            }
+        }
+        order = SourceOrder.Build(sources);
+        if (sources.Length > 0)
+        {
+            _orders[featureId] = order;
+        }
+        return order;
+    }
+
+    /// <summary>True when the customer has any rollover bucket, so readers can skip looking per source.</summary>
+    public bool HasRollovers => _rollovers.Count > 0;
 
     public IEnumerable<RolloverBucket> RolloversOf(string sourceId) =>
         _rolloversBySource.TryGetValue(sourceId, out var ids) ? ids.Select(id => _rollovers[id]) : [];
@@ -215,10 +246,15 @@ public sealed class CustomerState
             else
             {
                 _sources[s.Id] = s;
+                if (_orders.TryGetValue(s.FeatureId, out var order) && !(SourceOrder.SameKey(old, s) && order.Replace(old, s)))
+                {
+                    _orders.Remove(s.FeatureId);
+                }
                 return;
             }
         }
         _sources[s.Id] = s;
+        _orders.Remove(s.FeatureId);
         IndexAdd(_sourcesByFeature, s.FeatureId, s.Id);
         var key = (s.FeatureId, s.EntityId ?? "");
         if (!_sourcesByScope.TryGetValue(key, out var set))
@@ -234,6 +270,7 @@ public sealed class CustomerState
         {
             return;
         }
+        _orders.Remove(s.FeatureId);
         if (_sourcesByFeature.TryGetValue(s.FeatureId, out var ids))
         {
             ids.Remove(id);
