@@ -67,9 +67,19 @@ public sealed class SourceOrder
         && a.Resets == b.Resets && a.Interval == b.Interval && a.IntervalCount == b.IntervalCount && a.ExpiresAt == b.ExpiresAt
         && a.AddOn == b.AddOn && a.UsageAllowed == b.UsageAllowed && a.CreatedAt == b.CreatedAt && a.Seq == b.Seq;
 
+    /// <summary>The customer-level balance derived from these sources (built by the engine on first use).</summary>
+    internal Engine.CustomerSummary? Summary { get; set; }
+
     /// <summary>Replaces <paramref name="old"/> by <paramref name="updated"/> (same key); false when it is not found.</summary>
-    internal bool Replace(BalanceSource old, BalanceSource updated) =>
-        Replace(Deduction, DeductionComparer, old, updated) && Replace(View, ViewComparer, old, updated);
+    internal bool Replace(BalanceSource old, BalanceSource updated)
+    {
+        if (!Replace(Deduction, DeductionComparer, old, updated) || !Replace(View, ViewComparer, old, updated))
+        {
+            return false;
+        }
+        Summary = Summary?.Replaced(updated.FeatureId, old, updated);
+        return true;
+    }
 
     private static bool Replace(BalanceSource[] ordered, IComparer<BalanceSource> comparer, BalanceSource old, BalanceSource updated)
     {

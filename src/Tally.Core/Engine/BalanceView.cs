@@ -77,6 +77,12 @@ public static class BalanceView
         {
             return null;
         }
+        // The customer's own view of a feature is cached with its order (rollovers join the sums per source: not then).
+        if (entityId is null && !w.MayHaveRollovers && w.OrderOf(featureId) is { } order
+            && CustomerSummary.For(order, featureId, now).TryWith(w, featureId, keep, now, out var summary))
+        {
+            return summary;
+        }
         var scratch = Scratch.Rent();
         try
         {
@@ -135,8 +141,9 @@ public static class BalanceView
         DateTimeOffset? next = null;
         foreach (var s in sources)
         {
-            var itemRemaining = s.Unlimited ? 0 : Math.Max(0m, s.Balance);
-            breakdown.Add(new BreakdownItem(s, s.IncludedGrant + s.Adjustment, s.PrepaidGrant, itemRemaining, s.Usage));
+            var item = Item(s);
+            var itemRemaining = item.Remaining;
+            breakdown.Add(item);
             granted += s.Granted;
             remaining += itemRemaining;
             usage += s.Usage;
@@ -167,6 +174,46 @@ public static class BalanceView
         }
         return new BalanceSummary(featureId, granted, remaining, usage, false, overage,
             overage && !uncapped ? maxPurchase : null, next, breakdown, rollovers ?? (IReadOnlyList<RolloverView>)[]);
+    }
+
+    /// <summary>One source's entry in a balance's breakdown.</summary>
+    internal static BreakdownItem Item(BalanceSource s) =>
+        new(s, s.IncludedGrant + s.Adjustment, s.PrepaidGrant, s.Unlimited ? 0 : Math.Max(0m, s.Balance), s.Usage);
+
+    /// <summary>
+    /// <see cref="Summarize(Working, string, IReadOnlyList{BalanceSource}, DateTimeOffset)"/> for sources without rollover
+    /// buckets, from their breakdown entries: the same sums, added in the same order.
+    /// </summary>
+    internal static BalanceSummary Summarize(string featureId, BreakdownItem[] items)
+    {
+        decimal granted = 0, remaining = 0, usage = 0;
+        bool unlimited = false, overage = false, uncapped = false;
+        decimal maxPurchase = 0;
+        DateTimeOffset? next = null;
+        foreach (var item in items)
+        {
+            var s = item.Source;
+            granted += s.Granted;
+            remaining += item.Remaining;
+            usage += s.Usage;
+            unlimited |= s.Unlimited;
+            if (s.UsageAllowed)
+            {
+                overage = true;
+                if (s.MaxPurchase is { } m) maxPurchase += m;
+                else uncapped = true;
+            }
+            if (s.NextResetAt is { } n && (next is null || n < next))
+            {
+                next = n;
+            }
+        }
+        if (unlimited)
+        {
+            return new BalanceSummary(featureId, 0, 0, usage, true, false, null, null, items, []);
+        }
+        return new BalanceSummary(featureId, granted, remaining, usage, false, overage,
+            overage && !uncapped ? maxPurchase : null, next, items, []);
     }
 
     /// <summary>Boolean features the subject has, as flags.</summary>

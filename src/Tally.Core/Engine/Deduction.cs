@@ -29,6 +29,9 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
     private decimal? _restCost;
     private decimal _rest;
 
+    /// <summary>Set for a dry run that only asks <see cref="Satisfied"/>: no ledger deltas are built.</summary>
+    public bool DryRun { get; init; }
+
     private bool Unbounded => behavior is OverageBehavior.Overflow or OverageBehavior.Allow;
 
     /// <summary>A positive amount: rollovers first, pass 1 down to zero, pass 2 into overage where allowed.</summary>
@@ -167,7 +170,7 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
             if (take <= 0) continue;
             _rollovers[r.Id] = (r, bal - take);
             Consumed(c, want, take);
-            _deltas.Add(Waterfall.Delta(c.Source, take, r.Id));
+            if (!DryRun) _deltas.Add(Waterfall.Delta(c.Source, take, r.Id));
         }
     }
 
@@ -192,7 +195,7 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
         var t = _taken.TryGetValue(c.Source.Id, out var x) ? x : (Start: Start(c.Source), Units: 0m);
         _taken[c.Source.Id] = (t.Start, t.Units + units);
         Consumed(c, want, units);
-        _deltas.Add(Waterfall.Delta(c.Source, units, rolloverId));
+        if (!DryRun) _deltas.Add(Waterfall.Delta(c.Source, units, rolloverId));
     }
 
     // Credit units taken from a source of cost c.Cost out of the wanted amount in that unit.

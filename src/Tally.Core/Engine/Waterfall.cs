@@ -217,7 +217,7 @@ public static class Waterfall
         var scratch = Scratch.Rent();
         try
         {
-            var deduction = new Deduction(w, catalog, OverageBehavior.Reject, now, scratch.Pending, amount, controls, scratch);
+            var deduction = new Deduction(w, catalog, OverageBehavior.Reject, now, scratch.Pending, amount, controls, scratch) { DryRun = true };
             if (amount > 0)
             {
                 deduction.Draw(candidates);

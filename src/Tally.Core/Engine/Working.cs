@@ -133,6 +133,9 @@ public sealed class Working
     internal BalanceSource Current(BalanceSource s) =>
         _sources is not null && _sources.TryGetValue(s.Id, out var now) && now is not null ? now : s;
 
+    /// <summary>The sources this unit wrote (null for deleted ones), or null when it wrote none.</summary>
+    internal IReadOnlyDictionary<string, BalanceSource?>? SourceOverlay => _sources;
+
     /// <summary>True when some source may have a rollover bucket, so a reader must look them up per source.</summary>
     internal bool MayHaveRollovers => Base.HasRollovers || _rollovers is { Count: > 0 };
 
