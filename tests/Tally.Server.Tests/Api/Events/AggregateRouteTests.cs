@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 using Tally.Contracts;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Events;
 
 /// <summary>One server per store for the aggregate tests (PostgreSQL only when TALLY_TEST_POSTGRES is set).</summary>
 public sealed class AggregateStores : IAsyncLifetime

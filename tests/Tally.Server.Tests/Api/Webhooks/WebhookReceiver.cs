@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Tally.Server.Tests.Webhooks;
+namespace Tally.Server.Tests.Api.Webhooks;
 
 /// <summary>One request the receiver got.</summary>
 public sealed record Received(string Id, string Timestamp, string Signature, string Body, int Answered);

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Customers;
 
 /// <summary>billing_controls through HTTP: validation, per-key merge, and usage limits that hold under concurrent tracks.</summary>
 public sealed class BillingControlsRouteTests(TallyApp app) : IClassFixture<TallyApp>

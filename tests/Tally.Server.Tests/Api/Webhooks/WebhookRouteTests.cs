@@ -7,7 +7,7 @@ using Tally.Core.Engine;
 using Tally.Core.Storage;
 using C = Tally.Contracts.TallyJsonContext;
 
-namespace Tally.Server.Tests.Webhooks;
+namespace Tally.Server.Tests.Api.Webhooks;
 
 /// <summary>The server in-process with quick retries, and a real receiver on loopback.</summary>
 public sealed class WebhookFixture : IAsyncLifetime

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Tally.Server.Hosting;
 
-namespace Tally.Server.Tests;
+namespace Tally.Server.Tests.Api.Billing;
 
 /// <summary>
 /// Plan changes over HTTP with a clock the test moves: billing.update cancels and uncancels, a plan cancelled at the
