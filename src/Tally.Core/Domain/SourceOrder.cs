@@ -40,24 +40,6 @@ public sealed class SourceOrder
         return new SourceOrder(sources, view, shared);
     }
 
-    /// <summary>Where one entity's sources sit in either array (both group entities the same way).</summary>
-    public (int Start, int End) EntityRun(BalanceSource[] ordered, string entityId)
-    {
-        int lo = Shared, hi = ordered.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (string.CompareOrdinal(ordered[mid].EntityId, entityId) < 0) lo = mid + 1;
-            else hi = mid;
-        }
-        var end = lo;
-        while (end < ordered.Length && ordered[end].EntityId == entityId)
-        {
-            end++;
-        }
-        return (lo, end);
-    }
-
     /// <summary>
     /// True when <paramref name="b"/> sorts exactly where <paramref name="a"/> did in both orders (and belongs to the same
     /// feature and scope), so it can replace it in place: what a track or a reset changes.

@@ -112,21 +112,22 @@ public static class BalanceView
     /// </summary>
     private static void Collect(Working w, string featureId, string? entityId, List<BalanceSource> into)
     {
-        if (w.OrderOf(featureId) is not { } order)
+        if (w.OrderOf(featureId, sharedOnly: entityId is not null) is not { } order)
         {
             into.AddRange(entityId is null ? w.SourcesOf(featureId) : w.SourcesOf(featureId, entityId).Concat(w.SourcesOf(featureId, null)));
             into.Sort(SourceOrder.ViewComparer);
             return;
         }
-        var view = order.View;
-        var (start, end) = entityId is null ? (order.Shared, view.Length) : order.EntityRun(view, entityId);
-        for (var i = 0; i < order.Shared; i++)
+        foreach (var s in order.View)
         {
-            into.Add(w.Current(view[i]));
+            into.Add(w.Current(s));
         }
-        for (var i = start; i < end; i++)
+        if (entityId is not null)
         {
-            into.Add(w.Current(view[i]));
+            // Shared sources first, then the entity's own few in creation order.
+            var shared = into.Count;
+            w.AddEntitySources(featureId, entityId, into);
+            into.Sort(shared, into.Count - shared, SourceOrder.ViewComparer);
         }
     }
 

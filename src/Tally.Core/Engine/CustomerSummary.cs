@@ -19,6 +19,8 @@ internal sealed class CustomerSummary
         ValidUntil = validUntil;
     }
 
+    private const int MaxPatched = 256;
+
     /// <summary>What the customer sees; null when no source is live.</summary>
     public BalanceSummary? Summary { get; }
 
@@ -118,6 +120,12 @@ internal sealed class CustomerSummary
     /// <summary>This summary after the store committed <paramref name="updated"/> over <paramref name="old"/> (same key), or null.</summary>
     public CustomerSummary? Replaced(string featureId, BalanceSource old, BalanceSource updated)
     {
+        // Patching costs a copy and a re-sum of every entry: worth it for a stack of grants, not for a feature held by
+        // thousands of entities, whose entity tracks would each pay it for a customer-level view that is rarely read.
+        if (Items.Length > MaxPatched)
+        {
+            return null;
+        }
         var wasShown = !old.IsExpired(ValidFrom) && !old.IsDrained;
         var shown = !updated.IsExpired(ValidFrom) && !updated.IsDrained;
         if (wasShown != shown)

@@ -84,36 +84,53 @@ public static class Waterfall
     private static bool FillOrdered(Working w, IReadOnlyList<Feature> systems, string featureId, string? entityId, DateTimeOffset now,
         List<Candidate> into, IReadOnlySet<string>? only)
     {
-        if (w.OrderOf(featureId) is not { } own)
+        var shared = entityId is not null;
+        if (w.OrderOf(featureId, shared) is not { } own)
         {
             return false;
         }
         for (var i = 0; i < systems.Count; i++)
         {
-            if (w.OrderOf(systems[i].Id) is null)
+            if (w.OrderOf(systems[i].Id, shared) is null)
             {
                 return false;
             }
         }
-        if (entityId is null)
+        if (entityId is not null)
         {
-            AddRun(w, own.Deduction, 0, own.Deduction.Length, 1m, true, now, into, only);
-            for (var i = 0; i < systems.Count; i++)
+            // The entity's own few sources first (sorted here), then the customer-level ones it shares, in cached order.
+            var scratch = Scratch.Rent();
+            try
             {
-                var o = w.OrderOf(systems[i].Id)!;
-                AddRun(w, o.Deduction, 0, o.Deduction.Length, systems[i].CreditCostOf(featureId) ?? 1m, false, now, into, only);
+                var mine = scratch.Sources;
+                for (var i = -1; i < systems.Count; i++)
+                {
+                    mine.Clear();
+                    w.AddEntitySources(i < 0 ? featureId : systems[i].Id, entityId, mine);
+                    var cost = i < 0 ? 1m : systems[i].CreditCostOf(featureId) ?? 1m;
+                    foreach (var s in mine)
+                    {
+                        if (s.IsLive(now) && (only is null || only.Contains(s.Id)))
+                        {
+                            into.Add(new Candidate(s, cost, i < 0));
+                        }
+                    }
+                }
             }
-            return true;
+            finally
+            {
+                Scratch.Return(scratch);
+            }
+            if (systems.Count == 0)
+            {
+                into.Sort(EntityScope);
+            }
         }
-        // The entity's own sources first, then the customer-level ones it shares.
-        for (var pass = 0; pass < 2; pass++)
+        AddRun(w, own.Deduction, 0, own.Deduction.Length, 1m, true, now, into, only);
+        for (var i = 0; i < systems.Count; i++)
         {
-            for (var i = -1; i < systems.Count; i++)
-            {
-                var o = i < 0 ? own : w.OrderOf(systems[i].Id)!;
-                var (start, end) = pass == 0 ? o.EntityRun(o.Deduction, entityId) : (0, o.Shared);
-                AddRun(w, o.Deduction, start, end, i < 0 ? 1m : systems[i].CreditCostOf(featureId) ?? 1m, i < 0, now, into, only);
-            }
+            var o = w.OrderOf(systems[i].Id, shared)!;
+            AddRun(w, o.Deduction, 0, o.Deduction.Length, systems[i].CreditCostOf(featureId) ?? 1m, false, now, into, only);
         }
         return true;
     }

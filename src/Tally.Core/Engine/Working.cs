@@ -112,7 +112,7 @@ public sealed class Working
     /// The base state's cached order of <paramref name="featureId"/>'s sources, when it still holds for this unit: nothing
     /// written here added, removed or re-keyed a source of the feature. Read each entry through <see cref="Current"/>.
     /// </summary>
-    internal SourceOrder? OrderOf(string featureId)
+    internal SourceOrder? OrderOf(string featureId, bool sharedOnly = false)
     {
         if (_sources is not null)
         {
@@ -126,7 +126,22 @@ public sealed class Working
                 }
             }
         }
-        return Base.OrderOf(featureId);
+        return Base.OrderOf(featureId, sharedOnly);
+    }
+
+    /// <summary>
+    /// Appends one entity's sources of a feature, as this unit sees them, to <paramref name="into"/>; only valid where
+    /// <see cref="OrderOf"/> answered for the feature (nothing written here added, removed or re-keyed one of them).
+    /// </summary>
+    internal void AddEntitySources(string featureId, string entityId, List<BalanceSource> into)
+    {
+        if (Base.SourceIdsOf(featureId, entityId) is { } ids)
+        {
+            foreach (var id in ids)
+            {
+                into.Add(Current(Base.FindSource(id)!));
+            }
+        }
     }
 
     /// <summary>A base source as this unit sees it (its latest balance).</summary>
