@@ -52,6 +52,9 @@ public sealed class SourceOrder
     /// <summary>The customer-level balance derived from these sources (built by the engine on first use).</summary>
     internal Engine.CustomerSummary? Summary { get; set; }
 
+    /// <summary>The live sources as the feature's own candidates (built by the engine on first use).</summary>
+    internal Engine.LiveCandidates? Live { get; set; }
+
     /// <summary>Replaces <paramref name="old"/> by <paramref name="updated"/> (same key); false when it is not found.</summary>
     internal bool Replace(BalanceSource old, BalanceSource updated)
     {
@@ -60,6 +63,7 @@ public sealed class SourceOrder
             return false;
         }
         Summary = Summary?.Replaced(updated.FeatureId, old, updated);
+        Live = Live?.Replaced(old, updated);
         return true;
     }
 

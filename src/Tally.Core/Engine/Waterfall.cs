@@ -126,6 +126,12 @@ public static class Waterfall
                 into.Sort(EntityScope);
             }
         }
+        if (systems.Count == 0 && only is null && !w.Touches(featureId))
+        {
+            // The common case: one feature, nothing of it written yet in this unit; its live sources are cached.
+            into.AddRange(LiveCandidates.For(own, now).Items);
+            return true;
+        }
         AddRun(w, own.Deduction, 0, own.Deduction.Length, 1m, true, now, into, only);
         for (var i = 0; i < systems.Count; i++)
         {

@@ -144,6 +144,22 @@ public sealed class Working
         }
     }
 
+    /// <summary>True when this unit wrote a source of <paramref name="featureId"/> (or one that was of it).</summary>
+    internal bool Touches(string featureId)
+    {
+        if (_sources is not null)
+        {
+            foreach (var (id, now) in _sources)
+            {
+                if (now?.FeatureId == featureId || Base.FindSource(id)?.FeatureId == featureId)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /// <summary>A base source as this unit sees it (its latest balance).</summary>
     internal BalanceSource Current(BalanceSource s) =>
         _sources is not null && _sources.TryGetValue(s.Id, out var now) && now is not null ? now : s;
