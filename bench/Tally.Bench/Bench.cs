@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace Tally.Bench;
 
-internal sealed class Bench(Options o)
+internal sealed partial class Bench(Options o)
 {
     private readonly List<Row> _rows = [];
     private readonly Dictionary<string, string> _notes = new(StringComparer.Ordinal);
@@ -44,6 +44,10 @@ internal sealed class Bench(Options o)
             if (o.Has("postgres"))
             {
                 await PostgresAsync().ConfigureAwait(false);
+            }
+            if (o.Has("webhooks"))
+            {
+                await WebhooksAsync().ConfigureAwait(false);
             }
             if (o.Has("resident"))
             {
@@ -413,6 +417,7 @@ internal sealed class Bench(Options o)
         FlatVerdicts();
         var trackRow = _rows.Where(r => r.Scenario == "track").OrderBy(r => r.Rps).ToList() is { Count: > 0 } tr ? tr[tr.Count / 2] : null;
         Verdict("P6 server RSS under P1 load <= 300 MB", trackRow?.PeakRssKb / 1024.0, v => v <= 300, v => $"peak {v:0} MB");
+        WebhookVerdict();
     }
 
     private void FlatVerdicts()

@@ -24,13 +24,14 @@ internal sealed record Options
     public string? PerfDir { get; init; }
     public bool Keep { get; init; }
     public int ResidentCustomers { get; init; } = 1_000_000;
+    public double WebhookRate { get; init; } = 100;
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnv { get; init; } = [];
     public HashSet<string> Scenarios { get; init; } = [.. Default];
 
-    /// <summary>What runs unless --scenarios says otherwise: "resident" takes long and is asked for by name.</summary>
+    /// <summary>What runs unless --scenarios says otherwise: "resident" and "webhooks" are asked for by name.</summary>
     public static readonly string[] Default = ["fsync", "livez", "track", "check", "check-paced", "batch", "flat", "postgres"];
 
-    public static readonly string[] All = [.. Default, "resident"];
+    public static readonly string[] All = [.. Default, "resident", "webhooks"];
 
     public bool Has(string scenario) => Scenarios.Contains(scenario);
 
@@ -54,8 +55,9 @@ internal sealed record Options
           --postgres CONNSTR       run the P5 track against TALLY_DATABASE=CONNSTR (a fresh database)
           --perf DIR               also record a perf CPU profile of the server during each wrk run into DIR
           --resident-customers N   customers tracked once each by the resident scenario (default 1000000)
-          --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident
-                                   (default all but resident; "all" means every one)
+          --webhook-rate R         events/s raised beside the track run of the webhooks scenario (default 100)
+          --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident, webhooks
+                                   (default all but resident and webhooks; "all" means every one)
           --server-env KEY=VALUE   extra environment for the server (repeatable), e.g. runtime knobs to compare
           --keep                   keep the scratch dir
         """;
@@ -93,6 +95,7 @@ internal sealed record Options
                 "--flat-rate" => o with { FlatRate = D() },
                 "--resident-customers" => o with { ResidentCustomers = N() },
                 "--check-rate" => o with { CheckRate = D() },
+                "--webhook-rate" => o with { WebhookRate = D() },
                 "--postgres" => o with { Postgres = Next() },
                 "--perf" => o with { PerfDir = Path.GetFullPath(Next()) },
                 "--keep" => o with { Keep = true },

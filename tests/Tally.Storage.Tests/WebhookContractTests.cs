@@ -163,6 +163,72 @@ public abstract class WebhookContractTests : IAsyncLifetime
         Assert.Empty(await ((IWebhookStore)store).ListWebhookDeliveriesAsync(Tenant, new WebhookDeliveryQuery(null, null, null, 10), None));
     }
 
+    [StoreFact]
+    public async Task Prune_DeletesOnlyFinishedRowsPastTheCutoff_InBatches()
+    {
+        var store = await OpenStoreAsync();
+        var hooks = (IWebhookStore)store;
+        var endpoint = await EndpointAsync(store, "whe_1");
+        await CreateCustomerAsync(store, "c1");
+        foreach (var f in new[] { "delivered", "failed", "retrying" })
+        {
+            await RaiseAsync(store, "c1", new LimitReached { CustomerId = "c1", FeatureId = f, LimitType = "included" });
+        }
+        var claims = (await ClaimAsync(store)).ToDictionary(FeatureOf);
+        Assert.Equal(3, claims.Count);
+        await RecordAsync(hooks, claims["delivered"], endpoint, 204, delivered: true, retryAt: null);
+        await RecordAsync(hooks, claims["failed"], endpoint, 500, delivered: false, retryAt: null);
+        await RecordAsync(hooks, claims["retrying"], endpoint, 500, delivered: false, retryAt: Clock.GetUtcNow() + TimeSpan.FromSeconds(5));
+        await RaiseAsync(store, "c1", new LimitReached { CustomerId = "c1", FeatureId = "not_fanned_out", LimitType = "included" });
+
+        Clock.Advance(TimeSpan.FromDays(31));
+        var cutoff = Clock.GetUtcNow() - TimeSpan.FromDays(30);
+        var passes = new List<int>();
+        for (var n = await hooks.PruneWebhooksAsync(cutoff, 1, None); n > 0; n = await hooks.PruneWebhooksAsync(cutoff, 1, None))
+        {
+            passes.Add(n);
+        }
+
+        // Two deliveries and their two events, at most one delivery and one event per batch of 1.
+        Assert.Equal(4, passes.Sum());
+        Assert.All(passes, n => Assert.InRange(n, 1, 2));
+        var left = Assert.Single(await hooks.ListWebhookDeliveriesAsync(Tenant, new WebhookDeliveryQuery(null, null, null, 10), None));
+        Assert.Equal(claims["retrying"].DeliveryId, left.Id);
+        Assert.Equal(WebhookDeliveryStatus.Pending, left.Status);
+        Assert.Single(left.AttemptLog);
+        var due = (await ClaimAsync(store)).ToDictionary(FeatureOf);
+        Assert.Equal(["not_fanned_out", "retrying"], due.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(claims["retrying"].EventId, due["retrying"].EventId);
+
+        // Finished now, so inside the retention: kept.
+        await RecordAsync(hooks, due["retrying"], endpoint, 204, delivered: true, retryAt: null);
+        await RecordAsync(hooks, due["not_fanned_out"], endpoint, 204, delivered: true, retryAt: null);
+        Assert.Equal(0, await hooks.PruneWebhooksAsync(cutoff, 10, None));
+        Assert.Equal(2, (await hooks.ListWebhookDeliveriesAsync(Tenant, new WebhookDeliveryQuery(null, null, null, 10), None)).Count);
+
+        // An old delivery sent again is judged by its last attempt, not by when it was created.
+        Clock.Advance(TimeSpan.FromDays(29));
+        var old = due["retrying"].DeliveryId;
+        Assert.True(await hooks.RedeliverWebhookAsync(Tenant, old, Clock.GetUtcNow(), None));
+        Assert.Equal(0, await hooks.PruneWebhooksAsync(Clock.GetUtcNow() - TimeSpan.FromDays(30), 10, None)); // pending again
+        await RecordAsync(hooks, Assert.Single(await ClaimAsync(store)), endpoint, 204, delivered: true, retryAt: null);
+        Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(2, await hooks.PruneWebhooksAsync(Clock.GetUtcNow() - TimeSpan.FromDays(30), 10, None));
+        var kept = Assert.Single(await hooks.ListWebhookDeliveriesAsync(Tenant, new WebhookDeliveryQuery(null, null, null, 10), None));
+        Assert.Equal(old, kept.Id);
+        Assert.Equal(3, kept.AttemptLog.Count);
+    }
+
+    private static string FeatureOf(WebhookClaim claim)
+    {
+        using var payload = JsonDocument.Parse(claim.Payload);
+        return payload.RootElement.GetProperty("data").GetProperty("feature_id").GetString()!;
+    }
+
+    private Task RecordAsync(IWebhookStore hooks, WebhookClaim claim, WebhookEndpoint endpoint, int status, bool delivered, DateTimeOffset? retryAt) =>
+        hooks.RecordWebhookAttemptAsync(new WebhookAttemptResult(claim.DeliveryId, endpoint.Id,
+            new WebhookAttempt(Clock.GetUtcNow(), status, 1, delivered ? null : $"HTTP {status}", ""), delivered, retryAt, 5), None);
+
     protected async Task<WebhookEndpoint> EndpointAsync(ITallyStore store, string id, IReadOnlyList<string>? events = null)
     {
         var endpoint = new WebhookEndpoint

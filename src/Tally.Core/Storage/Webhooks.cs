@@ -107,4 +107,13 @@ public interface IWebhookStore
 
     /// <summary>Makes a delivery due again now (same event id); false when it does not exist.</summary>
     Task<bool> RedeliverWebhookAsync(TenantId tenant, string deliveryId, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// Retention: deletes up to <paramref name="limit"/> finished deliveries (delivered, or failed for good) created
+    /// before <paramref name="cutoff"/> and with no attempt since, with their attempts; then up to
+    /// <paramref name="limit"/> fanned-out events from before <paramref name="cutoff"/> that no delivery refers to any
+    /// more. A pending or retrying delivery, and an event not yet fanned out, are never touched. Returns the number of
+    /// deliveries and events deleted.
+    /// </summary>
+    Task<int> PruneWebhooksAsync(DateTimeOffset cutoff, int limit, CancellationToken ct);
 }

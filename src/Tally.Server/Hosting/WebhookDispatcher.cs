@@ -43,8 +43,30 @@ public sealed partial class WebhookDispatcher : BackgroundService
         return claims.Count;
     }
 
+    /// <summary>
+    /// One retention pass: deletes finished deliveries older than the retention, in bounded batches, until none are
+    /// left or the pass's batch budget is spent; returns how many rows it deleted.
+    /// </summary>
+    public async Task<int> PruneOnceAsync(CancellationToken ct)
+    {
+        var cutoff = _time.GetUtcNow() - _options.Retention;
+        var total = 0;
+        for (var i = 0; i < _options.PruneBatchesPerPass; i++)
+        {
+            var n = await _store.PruneWebhooksAsync(cutoff, _options.PruneBatchSize, ct).ConfigureAwait(false);
+            total += n;
+            if (n < _options.PruneBatchSize)
+            {
+                break;
+            }
+        }
+        return total;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Wall-clock interval, like the poll wait below; the first pass runs soon after start.
+        var nextPrune = Stopwatch.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
             var sent = 0;
@@ -55,6 +77,22 @@ public sealed partial class WebhookDispatcher : BackgroundService
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogPassFailed(_log, e);
+            }
+            if (Stopwatch.GetTimestamp() >= nextPrune)
+            {
+                nextPrune = Stopwatch.GetTimestamp() + (long)(_options.PruneInterval.TotalSeconds * Stopwatch.Frequency);
+                try
+                {
+                    var pruned = await PruneOnceAsync(stoppingToken).ConfigureAwait(false);
+                    if (pruned > 0)
+                    {
+                        LogPruned(_log, pruned);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogPruneFailed(_log, e);
+                }
             }
             if (sent < _options.BatchSize)
             {
@@ -183,6 +221,12 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "Webhook dispatch pass failed")]
     private static partial void LogPassFailed(ILogger log, Exception e);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Webhook retention pass failed")]
+    private static partial void LogPruneFailed(ILogger log, Exception e);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Webhook retention deleted {Rows} finished deliveries and events")]
+    private static partial void LogPruned(ILogger log, int rows);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information,
         Message = "Webhook delivery {DeliveryId} ({Type}) to {Url} failed on attempt {Attempt}: {Error}")]

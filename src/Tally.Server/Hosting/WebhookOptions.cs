@@ -5,7 +5,7 @@ namespace Tally.Server.Hosting;
 /// <summary>
 /// Webhook delivery settings, from configuration: <c>TALLY_WEBHOOK_ALLOW_PRIVATE</c>, <c>TALLY_WEBHOOK_RETRY_SCHEDULE</c>
 /// (comma-separated delays such as <c>5s,30s,2m,10m</c>: one retry per entry), <c>TALLY_WEBHOOK_TIMEOUT</c> (per
-/// attempt), <c>TALLY_WEBHOOK_POLL_INTERVAL</c> and <c>TALLY_WEBHOOK_FAILING_AFTER</c>.
+/// attempt), <c>TALLY_WEBHOOK_POLL_INTERVAL</c>, <c>TALLY_WEBHOOK_FAILING_AFTER</c> and <c>TALLY_WEBHOOK_RETENTION</c>.
 /// </summary>
 public sealed record WebhookOptions
 {
@@ -36,6 +36,18 @@ public sealed record WebhookOptions
 
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>Finished deliveries (and their attempts and events) older than this are deleted.</summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the dispatcher prunes; rows only need to go eventually, so this is rare.</summary>
+    public TimeSpan PruneInterval { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Rows deleted per statement: small enough that a prune never holds the writer for long.</summary>
+    public int PruneBatchSize { get; init; } = 500;
+
+    /// <summary>Batches per prune pass; a backlog larger than this is worked off over the following passes.</summary>
+    public int PruneBatchesPerPass { get; init; } = 20;
+
     public static WebhookOptions FromConfiguration(IConfiguration c)
     {
         ArgumentNullException.ThrowIfNull(c);
@@ -55,6 +67,14 @@ public sealed record WebhookOptions
         if (c["TALLY_WEBHOOK_POLL_INTERVAL"] is { Length: > 0 } poll)
         {
             o = o with { PollInterval = Duration(poll, "TALLY_WEBHOOK_POLL_INTERVAL") };
+        }
+        if (c["TALLY_WEBHOOK_RETENTION"] is { Length: > 0 } retention)
+        {
+            var r = TallyOptions.ParseDuration(retention, "TALLY_WEBHOOK_RETENTION");
+            o = o with
+            {
+                Retention = r > TimeSpan.Zero ? r : throw new TallyConfigurationException("TALLY_WEBHOOK_RETENTION must be longer than zero"),
+            };
         }
         if (c["TALLY_WEBHOOK_FAILING_AFTER"] is { Length: > 0 } failing)
         {
