@@ -14,12 +14,18 @@ internal sealed class LiveCandidates
     private LiveCandidates(Candidate[] items, DateTimeOffset validFrom, DateTimeOffset validUntil)
     {
         Items = items;
+        // An unlimited source goes first (Waterfall.Fill); the order puts it there unless it sits in a later scope.
+        var firstUnlimited = Array.FindIndex(items, c => c.Source.Unlimited);
+        InOrder = firstUnlimited <= 0;
         ValidFrom = validFrom;
         ValidUntil = validUntil;
     }
 
     /// <summary>The live sources, in order (never written after it is built).</summary>
     public Candidate[] Items { get; }
+
+    /// <summary>True when <see cref="Items"/> is already the waterfall's final order (no unlimited source to move first).</summary>
+    public bool InOrder { get; }
 
     // Every source expiring at or before ValidFrom is expired, every other one is not, for any now in [from, until).
     private DateTimeOffset ValidFrom { get; }

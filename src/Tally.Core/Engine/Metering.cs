@@ -76,7 +76,6 @@ public static class Metering
         // Every feature is decided before any is written, so a rejected feature leaves the working state untouched
         // even when an earlier feature of the same event name fitted.
         var pending = scratch.Pending;
-        var candidates = scratch.Candidates;
         var controls = Controls.Resolve(w, cmd.EntityId);
         foreach (var f in cmd.Features)
         {
@@ -94,10 +93,17 @@ public static class Metering
                 }
                 value = room;
             }
-            Waterfall.Fill(w, catalog, f.Id, cmd.EntityId, now, candidates);
+            var candidates = Waterfall.Ordered(w, catalog, f.Id, cmd.EntityId, now, scratch.Candidates);
             if (pending.Sources.Count > 0)
             {
-                RemoveDrained(candidates, pending);
+                var list = scratch.Candidates;
+                if (!ReferenceEquals(candidates, list))
+                {
+                    list.Clear();
+                    list.AddRange(candidates);
+                }
+                RemoveDrained(list, pending);
+                candidates = list;
             }
             var d = Waterfall.Plan(w, catalog, f.Id, candidates, value, cmd.Behavior, now, pending, controls);
             if (Waterfall.IsRejected(d, cmd.Behavior))
@@ -279,8 +285,7 @@ public static class Metering
     private static CheckOutcome CheckMetered(Working w, Catalog catalog, Feature feature, string? entityId, decimal required,
         DateTimeOffset now, TrackCommand? consume, Scratch scratch)
     {
-        var candidates = scratch.Candidates;
-        Waterfall.Fill(w, catalog, feature.Id, entityId, now, candidates);
+        var candidates = Waterfall.Ordered(w, catalog, feature.Id, entityId, now, scratch.Candidates);
         var systems = catalog.CreditSystemsContaining(feature.Id);
         var controls = Controls.Resolve(w, entityId);
         bool allowed;
@@ -327,7 +332,7 @@ public static class Metering
     }
 
     private static string ChooseShownFeature(Working w, Catalog catalog, Feature feature, IReadOnlyList<Feature> systems,
-        List<Candidate> candidates, List<Candidate> only, decimal required, DateTimeOffset now, Controls? controls)
+        IReadOnlyList<Candidate> candidates, List<Candidate> only, decimal required, DateTimeOffset now, Controls? controls)
     {
         if (systems.Count == 0)
         {
@@ -345,23 +350,23 @@ public static class Metering
         return Owns(candidates, feature.Id) ? feature.Id : systems[0].Id;
     }
 
-    private static bool Owns(List<Candidate> candidates, string featureId)
+    private static bool Owns(IReadOnlyList<Candidate> candidates, string featureId)
     {
-        foreach (var c in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
-            if (c.Source.FeatureId == featureId) return true;
+            if (candidates[i].Source.FeatureId == featureId) return true;
         }
         return false;
     }
 
     // Would the feature's (or credit system's) own sources alone allow the check?
-    private static bool AllowsAlone(Working w, Catalog catalog, List<Candidate> candidates, List<Candidate> only, string featureId,
-        decimal required, DateTimeOffset now, Controls? controls)
+    private static bool AllowsAlone(Working w, Catalog catalog, IReadOnlyList<Candidate> candidates, List<Candidate> only,
+        string featureId, decimal required, DateTimeOffset now, Controls? controls)
     {
         only.Clear();
-        foreach (var c in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
-            if (c.Source.FeatureId == featureId) only.Add(c);
+            if (candidates[i].Source.FeatureId == featureId) only.Add(candidates[i]);
         }
         if (only.Count == 0) return false;
         if (only[0].Source.Unlimited || required < 0) return true;

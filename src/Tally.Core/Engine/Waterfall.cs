@@ -43,6 +43,22 @@ public static class Waterfall
         return list;
     }
 
+    /// <summary>
+    /// The candidates, read-only: for a customer-level request on a feature without credit systems that this unit has
+    /// not written, the array cached on the customer's state; otherwise <paramref name="scratch"/>, filled.
+    /// </summary>
+    internal static IReadOnlyList<Candidate> Ordered(Working w, Catalog catalog, string featureId, string? entityId, DateTimeOffset now,
+        List<Candidate> scratch)
+    {
+        if (entityId is null && catalog.CreditSystemsContaining(featureId).Count == 0 && !w.Touches(featureId)
+            && w.OrderOf(featureId) is { } order && LiveCandidates.For(order, now) is { InOrder: true } live)
+        {
+            return live.Items;
+        }
+        Fill(w, catalog, featureId, entityId, now, scratch);
+        return scratch;
+    }
+
     /// <summary><see cref="Candidates"/> into a caller's (reused) list, which it clears first.</summary>
     internal static void Fill(Working w, Catalog catalog, string featureId, string? entityId, DateTimeOffset now,
         List<Candidate> into, IReadOnlySet<string>? onlySources = null)
