@@ -11,6 +11,8 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Tally.Core/Tally.Core.csproj src/Tally.Core/
 COPY src/Tally.Contracts/Tally.Contracts.csproj src/Tally.Contracts/
+COPY src/Tally.Storage/Tally.Storage.csproj src/Tally.Storage/
+COPY src/Tally.Catalog/Tally.Catalog.csproj src/Tally.Catalog/
 COPY src/Tally.Storage.Sqlite/Tally.Storage.Sqlite.csproj src/Tally.Storage.Sqlite/
 COPY src/Tally.Storage.Postgres/Tally.Storage.Postgres.csproj src/Tally.Storage.Postgres/
 COPY src/Tally.Server/Tally.Server.csproj src/Tally.Server/

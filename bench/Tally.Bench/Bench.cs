@@ -45,6 +45,10 @@ internal sealed partial class Bench(Options o)
             {
                 await PostgresAsync().ConfigureAwait(false);
             }
+            if (o.Has("aggregate"))
+            {
+                await AggregateAsync().ConfigureAwait(false);
+            }
             if (o.Has("webhooks"))
             {
                 await WebhooksAsync().ConfigureAwait(false);
@@ -52,6 +56,10 @@ internal sealed partial class Bench(Options o)
             if (o.Has("resident"))
             {
                 _notes["resident"] = await Resident.RunAsync(o, Log).ConfigureAwait(false);
+            }
+            if (o.Has("dashboard"))
+            {
+                _notes["dashboard"] = await Dashboard.RunAsync(o, Log).ConfigureAwait(false);
             }
         }
         finally
@@ -375,6 +383,14 @@ internal sealed partial class Bench(Options o)
         if (_notes.TryGetValue("resident", out var resident))
         {
             Console.WriteLine("resident: " + resident);
+        }
+        if (_notes.TryGetValue("dashboard", out var dashboard))
+        {
+            Console.WriteLine("dashboard (" + o.FlatCustomers.ToString("N0", CultureInfo.InvariantCulture) + " customers):\n  " + dashboard.Replace("\n", "\n  ", StringComparison.Ordinal));
+        }
+        foreach (var (name, note) in _notes.Where(n => n.Key.StartsWith("aggregate-", StringComparison.Ordinal) || n.Key.StartsWith("controls-", StringComparison.Ordinal)))
+        {
+            Console.WriteLine($"{name}: {note}");
         }
         Console.WriteLine();
         Console.WriteLine("| scenario | run | req/s | events/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/req | peak RSS MB | syncs/s | load avg (1m) |");

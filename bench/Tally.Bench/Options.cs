@@ -28,10 +28,10 @@ internal sealed record Options
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnv { get; init; } = [];
     public HashSet<string> Scenarios { get; init; } = [.. Default];
 
-    /// <summary>What runs unless --scenarios says otherwise: "resident" and "webhooks" are asked for by name.</summary>
+    /// <summary>What runs unless --scenarios says otherwise: "resident", "webhooks", "dashboard" and "aggregate" are asked for by name.</summary>
     public static readonly string[] Default = ["fsync", "livez", "track", "check", "check-paced", "batch", "flat", "postgres"];
 
-    public static readonly string[] All = [.. Default, "resident", "webhooks"];
+    public static readonly string[] All = [.. Default, "resident", "webhooks", "dashboard", "aggregate"];
 
     public bool Has(string scenario) => Scenarios.Contains(scenario);
 
@@ -47,7 +47,7 @@ internal sealed record Options
           --rounds N               livez/track/check rounds, the median is kept (default 1)
           --batch-connections N    connections for batch_track (default 8)
           --batch-size N           events per batch_track request (default 1000)
-          --flat-customers N       idle customers written into SQLite for the flat-cost case (default 1000000)
+          --flat-customers N       idle customers written into SQLite for the flat-cost and dashboard cases (default 1000000)
           --flat-entities N        entities on the hot customer (default 10000)
           --flat-sources N         extra stacked grants on one feature (default 100)
           --flat-rate R            fixed rate of the flat-cost latency runs, req/s (default 1000)
@@ -56,8 +56,10 @@ internal sealed record Options
           --perf DIR               also record a perf CPU profile of the server during each wrk run into DIR
           --resident-customers N   customers tracked once each by the resident scenario (default 1000000)
           --webhook-rate R         events/s raised beside the track run of the webhooks scenario (default 100)
-          --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident, webhooks
-                                   (default all but resident and webhooks; "all" means every one)
+          --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident, webhooks,
+                                   dashboard, aggregate (1M events, events.aggregate timings, track with/without
+                                   controls; also on PostgreSQL with --postgres) (default all but resident, webhooks,
+                                   dashboard and aggregate; "all" means every one)
           --server-env KEY=VALUE   extra environment for the server (repeatable), e.g. runtime knobs to compare
           --keep                   keep the scratch dir
         """;

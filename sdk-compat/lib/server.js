@@ -2,7 +2,7 @@
 //
 // Lives outside test/ on purpose: Node 20's default `node --test` discovery treats every .js file under a
 // directory named `test` as a test file, so a helper there would be run (and counted) as a test.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -39,15 +39,32 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * TALLY_SDK_POSTGRES (an admin connection string, e.g. Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres)
+ * runs every server on a fresh PostgreSQL database of its own (created and dropped with psql) instead of SQLite.
+ */
+const PG_ADMIN = process.env.TALLY_SDK_POSTGRES || null;
+
+function pgExec(sql) {
+  const kv = Object.fromEntries(PG_ADMIN.split(";").filter(Boolean).map((p) => p.split("=").map((x) => x.trim())).map(([k, v]) => [k.toLowerCase(), v]));
+  const args = ["-h", kv.host ?? "127.0.0.1", "-p", kv.port ?? "5432", "-U", kv.username ?? kv.user ?? "postgres", "-d", kv.database ?? "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql];
+  const r = spawnSync("psql", args, { env: { ...process.env, PGPASSWORD: kv.password ?? "" }, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr || r.error}`);
+}
+
+function pgDatabase(name) {
+  return PG_ADMIN.split(";").filter((p) => p && !/^\s*database\s*=/i.test(p)).concat(`Database=${name}`).join(";");
+}
+
 /** Spawns one Tally on a free port and waits for GET /healthz → 200; throws (with the server's output) if it cannot. */
-async function launch(dir, keys) {
+async function launch(dir, keys, database = join(dir, "tally.db")) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let output = "";
   const child = spawn("dotnet", [DLL, "--urls", base], {
     env: {
       ...process.env,
-      TALLY_DATABASE: join(dir, "tally.db"),
+      TALLY_DATABASE: database,
       TALLY_SECRET_KEYS: keys.join(","),
       DOTNET_CLI_TELEMETRY_OPTOUT: "1",
     },
@@ -92,15 +109,27 @@ export async function startServer() {
   const secretKey = `am_sk_test_${randomBytes(16).toString("hex")}`;
   const liveKey = `am_sk_live_${randomBytes(16).toString("hex")}`;
 
+  const pgName = PG_ADMIN ? `tally_sdk_${randomBytes(6).toString("hex")}` : null;
+  if (pgName) pgExec(`CREATE DATABASE ${pgName}`);
+  const dropDatabase = () => {
+    if (pgName) {
+      try {
+        pgExec(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
+      } catch {
+        // best effort: the database is uniquely named and only a test's
+      }
+    }
+  };
   let launched;
   for (let attempt = 1; ; attempt++) {
     try {
-      launched = await launch(dir, [secretKey, liveKey]);
+      launched = await launch(dir, [secretKey, liveKey], pgName ? pgDatabase(pgName) : undefined);
       break;
     } catch (err) {
       // The free port can be taken between probing it and Tally binding it; try another one.
       if (err.addressInUse && attempt < 3) continue;
       rmSync(dir, { recursive: true, force: true });
+      dropDatabase();
       throw err;
     }
   }
@@ -109,6 +138,7 @@ export async function startServer() {
   const killNow = () => {
     child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
+    dropDatabase();
   };
   const killAndExit = (signal) => {
     killNow();
@@ -156,6 +186,7 @@ export async function startServer() {
         clearTimeout(timer);
       }
       rmSync(dir, { recursive: true, force: true });
+      dropDatabase();
     },
   };
 }

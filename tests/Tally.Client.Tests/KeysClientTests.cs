@@ -4,7 +4,7 @@ namespace Tally.Client.Tests;
 public sealed class KeysClientTests
 {
     [Fact]
-    public async Task Create_use_list_revoke()
+    public async Task Keys_CreateUseListRevoke_EachStepAsDocumented()
     {
         await using var server = new TallyServer();
         var client = server.NewClient();
@@ -25,7 +25,7 @@ public sealed class KeysClientTests
     }
 
     [Fact]
-    public async Task Revoke_refusals_are_thrown_with_their_codes()
+    public async Task Revoke_Refused_ThrowsWithItsCode()
     {
         await using var server = new TallyServer();
         var created = await server.NewClient().Keys.CreateAsync(new CreateKeyParams { Name = "survivor" });

@@ -6,7 +6,7 @@ namespace Tally.Client.Tests;
 public sealed class PagingTests
 {
     [Fact]
-    public async Task ListAll_follows_cursors_until_the_last_page()
+    public async Task ListAll_SeveralPages_FollowsCursorsToTheLastPage()
     {
         var handler = FakeHandler.Sequence(
             () => FakeHandler.Json(200, """{"list":[{"id":"evt_3","timestamp":3,"feature_id":"m","customer_id":"c1","value":3,"properties":{},"deductions":null},{"id":"evt_2","timestamp":2,"feature_id":"m","customer_id":"c1","value":2,"properties":{},"deductions":null}],"next_cursor":"cur_a"}"""),
@@ -31,7 +31,7 @@ public sealed class PagingTests
     }
 
     [Fact]
-    public async Task ListAll_fetches_pages_only_as_they_are_consumed()
+    public async Task ListAll_PartlyConsumed_FetchesPagesOnlyAsConsumed()
     {
         var handler = FakeHandler.Sequence(
             () => FakeHandler.Json(200, """{"list":[{"id":"c1","created_at":1,"env":"sandbox"}],"next_cursor":"cur_a"}"""));
@@ -47,7 +47,7 @@ public sealed class PagingTests
     }
 
     [Fact]
-    public async Task ListAll_stops_on_a_cursor_that_does_not_move()
+    public async Task ListAll_CursorDoesNotMove_Stops()
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Json(200, """{"list":[],"next_cursor":"stuck"}"""));
         var client = Fake.Client(handler);

@@ -10,7 +10,7 @@ public sealed class ConsoleCapture;
 public sealed class QuickstartTests
 {
     [Fact]
-    public async Task Quickstart_runs_as_written_and_prints_404_customer_not_found()
+    public async Task Quickstart_AsWritten_RunsAndPrints404CustomerNotFound()
     {
         await using var server = new TallyServer();
         var setup = server.NewClient(o => o.SecretKey = TallyServer.QuickstartKey);
@@ -48,7 +48,7 @@ public sealed class QuickstartTests
     }
 
     [Fact]
-    public void Readme_shows_the_compiled_quickstart_verbatim()
+    public void Readme_QuickstartSection_ShowsTheCompiledQuickstartVerbatim()
     {
         var root = RepoRoot();
         var source = File.ReadAllText(Path.Combine(root, "tests", "Tally.Client.Tests", "Quickstart.cs"));

@@ -10,7 +10,7 @@ public sealed class RetryTests
     private static readonly TrackParams Track = new() { CustomerId = "c1", FeatureId = "messages", Value = 1 };
 
     [Fact]
-    public async Task Retries_503_with_backoff_then_succeeds()
+    public async Task Send_503ThenSuccess_RetriesWithBackoffAndSucceeds()
     {
         var handler = FakeHandler.Sequence(
             () => FakeHandler.Error(503, "internal_error"),
@@ -28,7 +28,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Backoff_is_capped_by_MaxDelay()
+    public async Task Backoff_ManyRetries_IsCappedByMaxDelay()
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Error(500, "internal_error"));
         var time = new FakeTimeProvider();
@@ -47,7 +47,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Full_jitter_scales_the_wait_between_zero_and_the_cap()
+    public async Task Backoff_FullJitter_WaitsBetweenZeroAndTheCap()
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Error(502, "unknown"), () => FakeHandler.Json(200, FakeHandler.TrackOk));
         var time = new FakeTimeProvider();
@@ -59,7 +59,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Retry_After_seconds_is_honoured_on_429()
+    public async Task RetryAfter_SecondsOn429_IsHonoured()
     {
         var handler = FakeHandler.Sequence(
             () => FakeHandler.Json(429, """{"message":"slow down","code":"rate_limited"}""",
@@ -75,7 +75,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Retry_After_date_is_honoured_on_503()
+    public async Task RetryAfter_DateOn503_IsHonoured()
     {
         var time = new FakeTimeProvider();
         var handler = FakeHandler.Sequence(
@@ -89,7 +89,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Retry_After_longer_than_MaxDelay_is_not_waited_for()
+    public async Task RetryAfter_LongerThanMaxDelay_IsNotWaitedFor()
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Json(429, """{"message":"later","code":"rate_limited"}""",
             r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(60))));
@@ -106,7 +106,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Gives_up_on_429_after_MaxRetries()
+    public async Task Send_429Always_GivesUpAfterMaxRetries()
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Error(429, "rate_limited"));
         var client = Fake.Client(handler, configure: o => o.MaxRetries = 2);
@@ -118,7 +118,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task MaxRetries_zero_sends_once()
+    public async Task Send_MaxRetriesZero_SendsOnce()
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Error(503, "internal_error"));
         var client = Fake.Client(handler, configure: o => o.MaxRetries = 0);
@@ -134,7 +134,7 @@ public sealed class RetryTests
     [InlineData(404, "customer_not_found")]
     [InlineData(409, "duplicate_idempotency_key")]
     [InlineData(422, "unprocessable")]
-    public async Task Other_4xx_are_never_retried(int status, string code)
+    public async Task Send_Other4xx_IsNeverRetried(int status, string code)
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Error(status, code, "no such thing"));
         var time = new FakeTimeProvider();
@@ -151,7 +151,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task One_call_reuses_its_idempotency_key_and_bytes_on_every_retry_and_two_calls_differ()
+    public async Task IdempotencyKey_Retries_ReuseKeyAndBytesAndTwoCallsDiffer()
     {
         var handler = new FakeHandler((i, _, _) => Task.FromResult(i is 0 or 1 or 3
             ? FakeHandler.Error(503, "internal_error")
@@ -180,7 +180,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task A_callers_track_idempotency_key_is_used_for_header_and_body()
+    public async Task Track_CallerIdempotencyKey_IsUsedForHeaderAndBody()
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Error(503, "internal_error"), () => FakeHandler.Json(200, FakeHandler.TrackOk));
         var client = Fake.Client(handler);
@@ -195,7 +195,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Every_mutating_call_sends_a_key_and_reads_send_none()
+    public async Task IdempotencyKey_MutationsAndReads_SentByMutationsOnly()
     {
         var handler = new FakeHandler((_, request, _) => Task.FromResult(FakeHandler.Json(200, ResponseFor(request.RequestUri!))));
         var client = Fake.Client(handler);
@@ -243,7 +243,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Requests_carry_auth_version_and_json_headers_and_keep_a_base_path()
+    public async Task Send_AnyRequest_CarriesAuthVersionJsonHeadersAndKeepsBasePath()
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Json(200, FakeHandler.CheckOk));
         var client = Fake.Client(handler, configure: o => o.BaseUrl = new Uri("http://tally.test/metering"));
@@ -260,7 +260,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Network_errors_are_retried_then_surface_as_HttpRequestException()
+    public async Task Send_NetworkErrors_RetriedThenSurfaceAsHttpRequestException()
     {
         var handler = new FakeHandler((_, _, _) => throw new HttpRequestException("connection refused"));
         var time = new FakeTimeProvider();
@@ -273,7 +273,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task A_network_error_then_success_returns_the_answer()
+    public async Task Send_NetworkErrorThenSuccess_ReturnsTheAnswer()
     {
         var handler = new FakeHandler((i, _, _) => i == 0
             ? throw new HttpRequestException("reset by peer")
@@ -288,7 +288,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Attempt_timeouts_are_retried_then_surface_as_TimeoutException()
+    public async Task Send_AttemptTimeouts_RetriedThenSurfaceAsTimeoutException()
     {
         var handler = new FakeHandler(async (_, _, ct) =>
         {
@@ -309,7 +309,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task An_injected_HttpClient_Timeout_counts_as_a_retryable_timeout()
+    public async Task Send_InjectedHttpClientTimeout_CountsAsARetryableTimeout()
     {
         var handler = new FakeHandler(async (i, _, ct) =>
         {
@@ -329,7 +329,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Cancelling_during_a_backoff_wait_stops_promptly()
+    public async Task Send_CancelledDuringBackoff_StopsPromptly()
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Error(503, "internal_error"));
         var client = Fake.Client(handler, configure: o =>
@@ -348,7 +348,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Cancelling_during_a_request_is_not_retried()
+    public async Task Send_CancelledDuringRequest_IsNotRetried()
     {
         var handler = new FakeHandler(async (_, _, ct) =>
         {
@@ -364,7 +364,7 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task An_already_cancelled_token_sends_nothing()
+    public async Task Send_AlreadyCancelledToken_SendsNothing()
     {
         var handler = FakeHandler.Sequence(() => FakeHandler.Json(200, FakeHandler.TrackOk));
         var client = Fake.Client(handler);

@@ -8,7 +8,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     private readonly TallyClient _client = server.NewClient();
 
     [Fact]
-    public async Task Features_create_get_list_update_delete()
+    public async Task Features_CreateGetListUpdateDelete_RoundTrip()
     {
         var id = Id("feat");
 
@@ -35,7 +35,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Plans_create_get_list_update_delete()
+    public async Task Plans_CreateGetListUpdateDelete_RoundTrip()
     {
         var feature = await MeteredFeatureAsync();
         var id = Id("plan");
@@ -63,7 +63,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Customers_get_or_create_get_update_list_delete()
+    public async Task Customers_GetOrCreateGetUpdateListDelete_RoundTrip()
     {
         var id = Id("cus");
 
@@ -86,7 +86,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Customers_ListAll_walks_every_page()
+    public async Task CustomersListAll_SeveralPages_WalksEveryPage()
     {
         var tag = Id("grp");
         var ids = new List<string>();
@@ -115,7 +115,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Attach_grants_the_plans_balances()
+    public async Task Attach_PlanWithItems_GrantsThePlansBalances()
     {
         var (feature, plan) = await CatalogAsync(included: 250);
         var customer = Id("cus");
@@ -132,7 +132,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Track_and_check_deduct_and_decide_on_the_same_numbers()
+    public async Task TrackAndCheck_SameBalance_DeductAndDecideOnTheSameNumbers()
     {
         var (feature, customer) = await CustomerWithBalanceAsync(100);
 
@@ -158,7 +158,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Track_by_event_name_charges_the_feature_that_lists_it()
+    public async Task Track_ByEventName_ChargesTheFeatureThatListsIt()
     {
         var eventName = Id("evt");
         var feature = await MeteredFeatureAsync(eventName);
@@ -172,7 +172,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Tracking_twice_with_one_caller_key_applies_once()
+    public async Task Track_TwiceWithOneCallerKey_AppliesOnce()
     {
         var (feature, customer) = await CustomerWithBalanceAsync(100);
         var request = new TrackParams { CustomerId = customer, FeatureId = feature, Value = 7, IdempotencyKey = Id("req") };
@@ -187,7 +187,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task A_lost_response_is_retried_with_the_same_key_and_applied_once()
+    public async Task Track_LostResponse_RetriedWithTheSameKeyAndAppliedOnce()
     {
         var (feature, customer) = await CustomerWithBalanceAsync(100);
         var lossy = new LoseFirstResponse { InnerHandler = server.Server.CreateHandler() };
@@ -204,7 +204,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Balances_create_update_delete_change_the_numbers()
+    public async Task Balances_CreateUpdateDelete_ChangeTheNumbers()
     {
         var (feature, customer) = await CustomerWithBalanceAsync(100);
         await _client.Balances.TrackAsync(new TrackParams { CustomerId = customer, FeatureId = feature, Value = 30 });
@@ -237,7 +237,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Batch_track_applies_every_item()
+    public async Task BatchTrack_SeveralItems_AppliesEveryItem()
     {
         var (feature, customer) = await CustomerWithBalanceAsync(100);
 
@@ -255,7 +255,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Events_list_and_list_all_return_every_tracked_value()
+    public async Task EventsListAndListAll_TrackedValues_ReturnEveryOne()
     {
         var (feature, customer) = await CustomerWithBalanceAsync(100);
         foreach (var value in new[] { 1m, 2m, 3m, 4m, 5m })
@@ -278,7 +278,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Entities_create_get_list_update_delete()
+    public async Task Entities_CreateGetListUpdateDelete_RoundTrip()
     {
         var seats = Id("seats");
         await _client.Features.CreateAsync(new CreateFeatureParams { FeatureId = seats, Name = "Seats", Type = "metered", Consumable = false });
@@ -324,7 +324,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Server_refusals_surface_as_TallyApiException()
+    public async Task Send_ServerRefuses_SurfacesAsTallyApiException()
     {
         var feature = await MeteredFeatureAsync();
 
@@ -341,7 +341,7 @@ public sealed class RoundTripTests(TallyServer server) : IClassFixture<TallyServ
     }
 
     [Fact]
-    public async Task Works_as_an_IHttpClientFactory_typed_client()
+    public async Task TallyClient_AsIHttpClientFactoryTypedClient_Works()
     {
         var services = new ServiceCollection();
         services.AddHttpClient(nameof(TallyClient))

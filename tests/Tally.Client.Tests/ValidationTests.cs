@@ -8,7 +8,7 @@ public sealed class ValidationTests
     private TallyClient Client => Fake.Client(_handler);
 
     [Fact]
-    public async Task Update_balance_with_both_remaining_and_add_to_balance_is_rejected()
+    public async Task UpdateBalance_RemainingAndAddToBalance_IsRejected()
     {
         var e = await Assert.ThrowsAsync<ArgumentException>(() => Client.Balances.UpdateAsync(
             new UpdateBalanceParams { CustomerId = "c1", FeatureId = "messages", Remaining = 10, AddToBalance = 5 }));
@@ -21,7 +21,7 @@ public sealed class ValidationTests
     [Theory]
     [InlineData(null, null)]
     [InlineData("messages", "message_sent")]
-    public async Task Track_needs_exactly_one_of_feature_id_and_event_name(string? featureId, string? eventName)
+    public async Task Track_NotExactlyOneOfFeatureIdAndEventName_IsRejected(string? featureId, string? eventName)
     {
         var e = await Assert.ThrowsAsync<ArgumentException>(() => Client.Balances.TrackAsync(
             new TrackParams { CustomerId = "c1", FeatureId = featureId, EventName = eventName }));
@@ -33,7 +33,7 @@ public sealed class ValidationTests
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
-    public async Task Empty_customer_ids_are_rejected_everywhere(string id)
+    public async Task AnyCall_EmptyCustomerId_IsRejected(string id)
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Client.Balances.TrackAsync(new TrackParams { CustomerId = id, FeatureId = "f" }));
         await Assert.ThrowsAsync<ArgumentException>(() => Client.Balances.CheckAsync(new CheckParams { CustomerId = id, FeatureId = "f" }));
@@ -50,7 +50,7 @@ public sealed class ValidationTests
     }
 
     [Fact]
-    public async Task Get_or_create_accepts_a_null_customer_id()
+    public async Task GetOrCreate_NullCustomerId_IsAccepted()
     {
         _ = await Record.ExceptionAsync(() => Client.Customers.GetOrCreateAsync(new GetOrCreateCustomerParams { CustomerId = null, Email = "a@b.c" }));
 
@@ -58,7 +58,7 @@ public sealed class ValidationTests
     }
 
     [Fact]
-    public async Task Empty_resource_ids_are_rejected()
+    public async Task AnyCall_EmptyResourceId_IsRejected()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Client.Balances.CheckAsync(new CheckParams { CustomerId = "c1", FeatureId = "" }));
         await Assert.ThrowsAsync<ArgumentException>(() => Client.Balances.TrackAsync(new TrackParams { CustomerId = "c1", EventName = "" }));
@@ -70,7 +70,7 @@ public sealed class ValidationTests
     }
 
     [Fact]
-    public async Task Batch_track_checks_size_and_names_the_bad_item()
+    public async Task BatchTrack_BadSizeOrItem_IsRejectedNamingTheItem()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Client.Balances.BatchTrackAsync([]));
         await Assert.ThrowsAsync<ArgumentException>(() => Client.Balances.BatchTrackAsync(
@@ -83,7 +83,7 @@ public sealed class ValidationTests
     }
 
     [Fact]
-    public async Task Null_parameters_are_rejected()
+    public async Task AnyCall_NullParameters_AreRejected()
     {
         await Assert.ThrowsAsync<ArgumentNullException>(() => Client.Balances.TrackAsync(null!));
         await Assert.ThrowsAsync<ArgumentNullException>(() => Client.Balances.CheckAsync(null!));
@@ -91,7 +91,7 @@ public sealed class ValidationTests
     }
 
     [Fact]
-    public void Options_need_a_secret_key_and_a_base_url()
+    public void Options_MissingSecretKeyOrBaseUrl_AreRejected()
     {
         Assert.Throws<ArgumentException>(() => new TallyClient(new TallyClientOptions { BaseUrl = Fake.BaseUrl }));
         Assert.Throws<ArgumentException>(() => new TallyClient(new HttpClient(), new TallyClientOptions { SecretKey = "am_sk_test_x" }));
@@ -101,7 +101,7 @@ public sealed class ValidationTests
     }
 
     [Fact]
-    public async Task The_injected_HttpClient_supplies_the_base_address_and_is_left_unchanged()
+    public async Task InjectedHttpClient_WithBaseAddress_SuppliesItAndIsLeftUnchanged()
     {
         var http = new HttpClient(_handler) { BaseAddress = new Uri("http://injected.test/") };
         var client = new TallyClient(http, new TallyClientOptions { SecretKey = "am_sk_test_x" });

@@ -118,6 +118,8 @@ public sealed class DashboardServer : IAsyncLifetime
             builder.UseSetting("TALLY_DATABASE", database);
             builder.UseSetting("TALLY_SECRET_KEYS", keys);
             builder.UseSetting("urls", url);
+            // Deliveries are picked up quickly, so the webhooks page test waits for the dispatcher only briefly.
+            builder.UseSetting("TALLY_WEBHOOK_POLL_INTERVAL", "100ms");
         }
     }
 }

@@ -143,6 +143,78 @@ public sealed partial class SessionAndFormTests(DashboardServer server) : IClass
     }
 
     [Fact]
+    public async Task Search_AnExactId_ShowsThatCustomerAloneAndLinksToTheSubstringSearch()
+    {
+        await server.ApiAsync("customers.get_or_create", """{"customer_id":"dash_exact"}""");
+        await server.ApiAsync("customers.get_or_create", """{"customer_id":"dash_exact_two","name":"Exact Two"}""");
+        var http = await SignInAsync();
+        var exact = await (await http.GetAsync("/dashboard/customers?q=dash_exact")).Content.ReadAsStringAsync();
+        Assert.Equal(["dash_exact"], Rows(exact));
+        Assert.Contains("href=\"/dashboard/customers?q=dash_exact&amp;all=1\"", exact, StringComparison.Ordinal);
+        var containing = await (await http.GetAsync("/dashboard/customers?q=dash_exact&all=1")).Content.ReadAsStringAsync();
+        Assert.Equal(["dash_exact", "dash_exact_two"], Rows(containing).Order(StringComparer.Ordinal));
+        var byName = await (await http.GetAsync("/dashboard/customers?q=exact+two")).Content.ReadAsStringAsync();
+        Assert.Equal(["dash_exact_two"], Rows(byName));
+    }
+
+    [Fact]
+    public async Task CustomerPage_UsageOlderThanAWeek_ChartDefaultsToTheRangeThatShowsIt()
+    {
+        // The README quickstart's path: usage tracked, then the customer's test clock moved 32 days on.
+        await CustomerWithBalanceAsync("dash_clock");
+        await server.ApiAsync("balances.track", """{"customer_id":"dash_clock","feature_id":"credits","value":7}""");
+        var frozen = DateTimeOffset.UtcNow.AddDays(32).ToUnixTimeMilliseconds();
+        await server.ApiAsync("customers.advance_test_clock", $$"""{"customer_id":"dash_clock","frozen_time":{{frozen}}}""");
+        var http = await SignInAsync();
+        var page = await (await http.GetAsync("/dashboard/customers/dash_clock")).Content.ReadAsStringAsync();
+        Assert.Contains("range=90d\" aria-current=\"page\"", page, StringComparison.Ordinal);
+        var data = Regex.Match(page, "id=\"chart-data\">([^<]*)<").Groups[1].Value;
+        Assert.Equal(7m, JsonDocument.Parse(data).RootElement.GetProperty("series")[0].GetProperty("values").EnumerateArray().Sum(v => v.GetDecimal()));
+        // Asked for, a range is kept even when it shows nothing.
+        var week = await (await http.GetAsync("/dashboard/customers/dash_clock?range=7d")).Content.ReadAsStringAsync();
+        Assert.Contains("range=7d\" aria-current=\"page\"", week, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Posts_RandomBodiesAndQueries_NeverAFault()
+    {
+        var http = await SignInAsync();
+        var html = await (await http.GetAsync("/dashboard/webhooks")).Content.ReadAsStringAsync();
+        var csrf = Hidden(html, "csrf");
+        var rng = new Random(1616);
+        string Noise(int max) => new([.. Enumerable.Range(0, rng.Next(max)).Select(_ => (char)rng.Next(1, 0x2FF))]);
+        // Queries first: the posts end with a sign-out.
+        foreach (var query in new[] { "/dashboard/webhooks?cursor=", "/dashboard/webhooks?webhook_id=", "/dashboard/customers?q=", "/dashboard/customers?cursor=" })
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var response = await http.GetAsync(query + Uri.EscapeDataString(Noise(260)));
+                Assert.True((int)response.StatusCode < 500, $"{query} answered {(int)response.StatusCode}");
+            }
+        }
+        foreach (var path in new[] { "/dashboard/webhooks", "/dashboard/customers/dash_fuzz", "/dashboard/signin", "/dashboard/signout" })
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                // Every other form carries this session's CSRF token and a well-formed idempotency key, so the use case runs.
+                var valid = i % 2 == 0;
+                var idem = valid ? new string('x', 42) + (char)('a' + (i % 26)) : Noise(50);
+                HttpContent body = (i % 3) switch
+                {
+                    0 => new ByteArrayContent([.. Enumerable.Range(0, rng.Next(300)).Select(_ => (byte)rng.Next(256))]),
+                    1 => new FormUrlEncodedContent([new("csrf", valid ? csrf : Noise(60)), new("idem", idem), new("action", "redeliver"),
+                        new("delivery_id", Noise(300)), new("webhook_id", Noise(300)), new("key", Noise(80))]),
+                    _ => new StringContent(Noise(400), System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"),
+                };
+                var response = await http.PostAsync(path, body);
+                Assert.True((int)response.StatusCode < 500, $"{path} answered {(int)response.StatusCode}");
+            }
+        }
+    }
+
+    private static List<string> Rows(string html) => [.. Regex.Matches(html, "<tr data-customer=\"([^\"]*)\"").Select(m => m.Groups[1].Value)];
+
+    [Fact]
     public async Task SignOut_EndsTheSession()
     {
         var http = await SignInAsync();

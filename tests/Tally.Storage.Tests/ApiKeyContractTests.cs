@@ -64,7 +64,7 @@ public abstract class ApiKeyContractTests : IAsyncLifetime
         (await store.ListApiKeysAsync(tenant, None)).Single(k => k.KeyId == id);
 
     [StoreFact]
-    public async Task Sync_registers_the_environments_keys_findable_by_hash_and_listed_per_tenant()
+    public async Task Sync_EnvironmentKeys_AreFindableByHashAndListedPerTenant()
     {
         var sync = await Store.SyncEnvironmentKeysAsync(Org, "Default", [Key("key_s1"), Key("key_l1", Env.Live, "am_sk_live_l1")], true, None);
 
@@ -79,7 +79,7 @@ public abstract class ApiKeyContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Sync_revokes_environment_keys_no_longer_listed_and_leaves_created_keys_alone()
+    public async Task Sync_KeyNoLongerListed_IsRevokedAndCreatedKeysAreLeftAlone()
     {
         await Store.SyncEnvironmentKeysAsync(Org, "Default", [Key("key_k1")], true, None);
         await Store.CreateApiKeyAsync(Sandbox, Key("key_a1", name: "ci"), None);
@@ -97,7 +97,7 @@ public abstract class ApiKeyContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Sync_without_revoking_keeps_keys_the_list_does_not_name()
+    public async Task Sync_WithoutRevoking_KeepsKeysTheListDoesNotName()
     {
         await Store.SyncEnvironmentKeysAsync(Org, "Default", [Key("key_k1")], false, None);
         var before = await Store.GetApiKeysVersionAsync(None);
@@ -110,7 +110,7 @@ public abstract class ApiKeyContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task A_revoked_key_listed_again_stays_revoked()
+    public async Task Sync_RevokedKeyListedAgain_StaysRevoked()
     {
         await Store.SyncEnvironmentKeysAsync(Org, "Default", [Key("key_k1")], true, None);
         await Store.SyncEnvironmentKeysAsync(Org, "Default", [Key("key_k2")], true, None);
@@ -123,7 +123,7 @@ public abstract class ApiKeyContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task A_known_hash_keeps_its_id_and_gets_the_prefix_it_lacked()
+    public async Task Sync_KnownHash_KeepsItsIdAndGetsThePrefixItLacked()
     {
         await Store.EnsureOrganizationAsync(Org, "Default", [("hash_key_k1", Env.Sandbox)], None);
         var old = Assert.Single(await Store.ListApiKeysAsync(Sandbox, None));
@@ -137,7 +137,7 @@ public abstract class ApiKeyContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Created_keys_are_listed_without_secret_and_survive_a_restart()
+    public async Task CreateApiKey_NewKey_IsListedWithoutSecretAndSurvivesARestart()
     {
         await Store.SyncEnvironmentKeysAsync(Org, "Default", [Key("key_k1")], true, None);
         var created = await Store.CreateApiKeyAsync(Sandbox, Key("key_a1", prefix: "am_sk_test_ab", name: "deploy bot"), None);
@@ -152,7 +152,7 @@ public abstract class ApiKeyContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Revoke_refuses_the_last_active_key_of_the_tenant_and_unknown_ids()
+    public async Task RevokeApiKey_LastActiveKeyOrUnknownId_IsRefused()
     {
         await Store.SyncEnvironmentKeysAsync(Org, "Default", [Key("key_s1"), Key("key_l1", Env.Live)], true, None);
         await Store.CreateApiKeyAsync(Sandbox, Key("key_s2"), None);
@@ -178,7 +178,7 @@ public abstract class ApiKeyContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Two_stores_revoking_the_last_two_keys_at_once_leave_one_active()
+    public async Task RevokeApiKey_TwoStoresRevokeTheLastTwoAtOnce_LeaveOneActive()
     {
         await Store.SyncEnvironmentKeysAsync(Org, "Default", [Key("key_s1"), Key("key_s2")], true, None);
         var other = await OpenStoreAsync();
@@ -206,7 +206,7 @@ public abstract class ApiKeyContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Recorded_uses_only_move_last_used_forward()
+    public async Task RecordApiKeyUse_OlderUse_OnlyMovesLastUsedForward()
     {
         await Store.SyncEnvironmentKeysAsync(Org, "Default", [Key("key_s1"), Key("key_s2")], true, None);
 
@@ -219,7 +219,7 @@ public abstract class ApiKeyContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Keys_from_before_key_management_migrate_with_ids_and_keep_working()
+    public async Task Migration_KeysFromBeforeKeyManagement_GetIdsAndKeepWorking()
     {
         await Store.DisposeAsync();
         _open.Remove(Store);

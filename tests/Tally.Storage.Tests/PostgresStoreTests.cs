@@ -30,7 +30,7 @@ public sealed class PostgresStoreTests : StoreContractTests
     // ---------------------------------------------------------------- several nodes on one database
 
     [PostgresFact]
-    public async Task Two_nodes_serialise_mutations_of_one_customer()
+    public async Task MutateCustomer_TwoNodesOneCustomer_AreSerialised()
     {
         var nodeB = await OpenStoreAsync();
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 1000m)));
@@ -45,7 +45,7 @@ public sealed class PostgresStoreTests : StoreContractTests
     }
 
     [PostgresFact]
-    public async Task Two_nodes_apply_an_idempotency_key_once()
+    public async Task MutateCustomer_TwoNodesOneIdempotencyKey_AppliesOnce()
     {
         var nodeB = await OpenStoreAsync();
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 100m)));
@@ -64,7 +64,7 @@ public sealed class PostgresStoreTests : StoreContractTests
     }
 
     [PostgresFact]
-    public async Task Two_nodes_creating_one_customer_create_it_once()
+    public async Task MutateCustomer_TwoNodesCreateOneCustomer_CreatedOnce()
     {
         var nodeB = await OpenStoreAsync();
         var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() =>
@@ -91,7 +91,7 @@ public sealed class PostgresStoreTests : StoreContractTests
     }
 
     [PostgresFact]
-    public async Task A_node_never_serves_a_catalog_another_node_has_changed()
+    public async Task GetCatalog_AnotherNodeChangedIt_IsNeverServedStale()
     {
         var nodeB = await OpenStoreAsync();
         Assert.Empty((await Store.GetCatalogAsync(Tenant, CancellationToken.None)).Features);
@@ -121,7 +121,7 @@ public sealed class PostgresStoreTests : StoreContractTests
     }
 
     [PostgresFact]
-    public async Task Nodes_starting_together_migrate_once()
+    public async Task Initialize_NodesStartingTogether_MigrateOnce()
     {
         var nodes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(OpenStoreAsync)));
         Assert.All(await Task.WhenAll(nodes.Select(n => n.IsReadyAsync(CancellationToken.None))), Assert.True);

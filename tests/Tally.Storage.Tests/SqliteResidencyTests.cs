@@ -51,7 +51,7 @@ public sealed class SqliteResidencyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Lookups_of_customers_that_do_not_exist_leave_nothing_behind()
+    public async Task Lookup_MissingCustomers_LeaveNothingBehind()
     {
         var store = await OpenAsync(budget: 1000);
         var random = new Random(1201);
@@ -78,7 +78,7 @@ public sealed class SqliteResidencyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Ten_times_the_budget_of_customers_stay_within_the_budget_and_reload_intact()
+    public async Task Residency_TenTimesTheBudgetOfCustomers_StaysWithinBudgetAndReloadsIntact()
     {
         const int budget = 40;
         var store = await OpenAsync(budget);
@@ -111,7 +111,7 @@ public sealed class SqliteResidencyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Customers_evicted_while_requests_race_to_them_lose_and_double_nothing()
+    public async Task Eviction_RacingRequests_LoseAndDoubleNothing()
     {
         const int customers = 24;
         var store = await OpenAsync(budget: 3);

@@ -8,7 +8,7 @@ namespace Tally.Storage.Tests;
 public abstract partial class StoreContractTests
 {
     [StoreFact]
-    public async Task Every_key_of_a_request_holds_on_its_own()
+    public async Task IdempotencyKeys_SeveralPerRequest_EachHoldsOnItsOwn()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 10m)));
         var first = await MutateAsync(Store, "c1", Spend("c1"), new IdempotencyRequest(["header:h", "track:b1"], "hash-a"), Bytes);
@@ -44,7 +44,7 @@ public abstract partial class StoreContractTests
     }
 
     [StoreFact]
-    public async Task Both_keys_of_a_request_are_recorded_with_its_commit()
+    public async Task IdempotencyKeys_TwoPerRequest_BothRecordedWithItsCommit()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 10m)));
         Assert.Equal(StoreOutcome.Done,
@@ -63,7 +63,7 @@ public abstract partial class StoreContractTests
     }
 
     [StoreFact]
-    public async Task Parallel_requests_sharing_keys_in_any_order_apply_once()
+    public async Task IdempotencyKeys_ParallelRequestsSharingKeysInAnyOrder_ApplyOnce()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 100m)));
         var keySets = new[] { new[] { "header:a", "track:b" }, ["track:b", "header:a"], ["header:a"], ["track:b"] };
@@ -76,7 +76,7 @@ public abstract partial class StoreContractTests
     }
 
     [StoreFact]
-    public async Task Huge_and_wildcard_search_terms_match_literally_without_failing()
+    public async Task ListCustomers_HugeOrWildcardSearch_MatchesLiterallyWithoutFailing()
     {
         await CreateCustomerAsync(Store, "zzz", "Zed", null);
         await CreateCustomerAsync(Store, "50%", "Half", null);

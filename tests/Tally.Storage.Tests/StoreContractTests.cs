@@ -136,7 +136,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     // ---------------------------------------------------------------- lifecycle, organizations
 
     [StoreFact]
-    public async Task Is_ready_after_initialization_and_initializing_again_is_harmless()
+    public async Task Initialize_Twice_IsReadyAndHarmless()
     {
         Assert.True(await Store.IsReadyAsync(None));
         await Store.InitializeAsync(None);
@@ -144,7 +144,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Organizations_and_api_keys_are_created_once_and_found_by_hash()
+    public async Task OrganizationsAndApiKeys_RegisteredTwice_CreatedOnceAndFoundByHash()
     {
         Assert.False(await Store.AnyOrganizationAsync(None));
         Assert.Null(await Store.FindApiKeyAsync("hash_live", None));
@@ -160,7 +160,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     // ---------------------------------------------------------------- catalog
 
     [StoreFact]
-    public async Task Catalog_create_update_delete_survive_a_new_store_instance()
+    public async Task Catalog_CreateUpdateDelete_SurviveANewStoreInstance()
     {
         Assert.Empty((await Store.GetCatalogAsync(Tenant, None)).Features);
         var messages = Feature("messages", T0);
@@ -199,7 +199,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Catalog_rename_moves_the_feature_to_its_new_id_durably()
+    public async Task Catalog_Rename_MovesTheFeatureToItsNewIdDurably()
     {
         var messages = Feature("messages", T0);
         await CatalogAsync(Store, c => c.UpsertFeatures.Add(messages));
@@ -212,7 +212,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Catalog_work_sees_the_current_catalog_and_a_decision_without_changes_commits_nothing()
+    public async Task MutateCatalog_DecisionWithoutChanges_SeesCurrentCatalogAndCommitsNothing()
     {
         await CatalogAsync(Store, c => c.UpsertFeatures.Add(Feature("messages", T0)));
         var result = await Store.MutateCatalogAsync(Tenant, catalog =>
@@ -224,7 +224,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Catalog_mutation_with_an_idempotency_key_is_replayed()
+    public async Task MutateCatalog_WithIdempotencyKey_IsReplayed()
     {
         var req = new IdempotencyRequest("features.create:k1", "hash1");
         var body = Encoding.UTF8.GetBytes("created");
@@ -250,7 +250,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     // ---------------------------------------------------------------- customers
 
     [StoreFact]
-    public async Task A_new_customer_is_created_by_its_first_mutation_and_reloads_exactly()
+    public async Task MutateCustomer_NewCustomer_CreatedByFirstMutationAndReloadsExactly()
     {
         Assert.Null(await LoadAsync(Store, "alice"));
         await CreateCustomerAsync(Store, "alice", "Alice", "alice@example.com");
@@ -273,7 +273,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Rows_of_every_kind_round_trip_exactly_and_deletes_remove_them()
+    public async Task MutateCustomer_RowsOfEveryKind_RoundTripExactlyAndDeletesRemoveThem()
     {
         await CreateCustomerAsync(Store, "c1");
         await MutateAsync(Store, "c1", w =>
@@ -349,7 +349,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task A_failing_unit_of_work_commits_nothing_and_releases_the_customer()
+    public async Task MutateCustomer_FailingUnit_CommitsNothingAndReleasesTheCustomer()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0)));
         await Assert.ThrowsAsync<InvalidTimeZoneException>(() => Store.MutateCustomerAsync<bool>(Tenant, "c1",
@@ -359,7 +359,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task A_change_for_a_missing_customer_must_carry_the_customer_row()
+    public async Task MutateCustomer_ChangeForMissingCustomerWithoutItsRow_Throws()
     {
         await Assert.ThrowsAsync<InvalidOperationException>(() => Store.MutateCustomerAsync(Tenant, "ghost", (state, _) =>
         {
@@ -373,7 +373,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task The_same_customer_id_in_two_environments_is_two_customers()
+    public async Task MutateCustomer_SameIdInTwoEnvironments_IsTwoCustomers()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 10m)));
         await CreateCustomerAsync(Store, "c1", tenant: LiveTenant, with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 20m)));
@@ -387,7 +387,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     // ---------------------------------------------------------------- events
 
     [StoreFact]
-    public async Task Events_are_listed_newest_first_with_every_filter_and_before_seq_paging()
+    public async Task ListEvents_EveryFilterAndBeforeSeq_NewestFirst()
     {
         var random = new Random(20250115);
         await CreateCustomerAsync(Store, "c1");
@@ -476,7 +476,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     // ---------------------------------------------------------------- idempotency
 
     [StoreFact]
-    public async Task An_idempotency_key_replays_the_original_bytes_and_rejects_a_different_request()
+    public async Task IdempotencyKey_SameOrDifferentRequest_ReplaysOriginalBytesOrRejects()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 10m)));
         await CreateCustomerAsync(Store, "c1", tenant: LiveTenant, with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 10m)));
@@ -519,7 +519,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task A_decision_without_a_response_does_not_consume_the_key()
+    public async Task IdempotencyKey_DecisionWithoutResponse_IsNotConsumed()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 10m)));
         var req = new IdempotencyRequest("track:key-2", "hash-a");
@@ -538,7 +538,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task A_response_without_changes_still_claims_the_key()
+    public async Task IdempotencyKey_ResponseWithoutChanges_IsStillClaimed()
     {
         await CreateCustomerAsync(Store, "c1");
         var req = new IdempotencyRequest("check:key", "hash-a");
@@ -552,7 +552,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task An_expired_idempotency_record_counts_as_absent_and_is_replaced()
+    public async Task IdempotencyKey_ExpiredRecord_CountsAsAbsentAndIsReplaced()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 10m)));
         var req = new IdempotencyRequest("track:key-3", "hash-a");
@@ -575,7 +575,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Fifty_parallel_requests_with_one_key_apply_once_and_replay_identical_bytes()
+    public async Task IdempotencyKey_FiftyParallelRequests_ApplyOnceAndReplayIdenticalBytes()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 100m)));
         var req = new IdempotencyRequest("track:burst", "hash-a");
@@ -592,7 +592,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     // ---------------------------------------------------------------- serialisation
 
     [StoreFact]
-    public async Task Two_hundred_parallel_mutations_of_one_customer_are_serialised()
+    public async Task MutateCustomer_TwoHundredParallelMutations_AreSerialised()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 1000m)));
         await CreateCustomerAsync(Store, "c2", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 1000m)));
@@ -610,7 +610,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Parallel_units_of_one_customer_each_get_their_own_outcome()
+    public async Task MutateCustomer_ParallelUnits_EachGetTheirOwnOutcome()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 1000m)));
         // Units that arrive together may share a transaction (the PostgreSQL store batches them): one that throws,
@@ -661,7 +661,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Parallel_first_units_of_a_new_customer_create_it_once_and_the_rest_see_it()
+    public async Task MutateCustomer_ParallelFirstUnitsOfNewCustomer_CreateItOnceAndTheRestSeeIt()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => Task.Run(() => Store.MutateCustomerAsync(Tenant, "fresh", (state, _) =>
         {
@@ -683,7 +683,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task A_unit_whose_changes_cannot_be_written_fails_alone_among_queued_units()
+    public async Task MutateCustomer_UnwritableChanges_FailAloneAmongQueuedUnits()
     {
         // A slow unit holds the customer while five more queue behind it in a known order, so a store that batches
         // (PostgreSQL) carries them in one transaction whose first unit cannot be written.
@@ -741,7 +741,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Deleting_a_customer_removes_all_its_rows_and_events()
+    public async Task DeleteCustomer_WithRowsAndEvents_RemovesThemAll()
     {
         await CreateFullCustomerAsync("c1");
         await CreateFullCustomerAsync("c2");
@@ -775,7 +775,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Renaming_a_customer_moves_every_row_and_event()
+    public async Task RenameCustomer_WithRowsAndEvents_MovesEveryOne()
     {
         await CreateFullCustomerAsync("c1");
         await CreateCustomerAsync(Store, "taken");
@@ -815,7 +815,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Renaming_a_customer_to_its_own_id_returns_and_changes_nothing()
+    public async Task RenameCustomer_ToItsOwnId_ChangesNothing()
     {
         await CreateFullCustomerAsync("c1");
         var before = await LoadAsync(Store, "c1");
@@ -830,7 +830,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     // ---------------------------------------------------------------- queries
 
     [StoreFact]
-    public async Task Customers_are_listed_in_creation_order_with_cursor_and_search()
+    public async Task ListCustomers_CursorAndSearch_InCreationOrder()
     {
         await CreateCustomerAsync(Store, "zed", "Alice Smith", "alice@example.com");
         await CreateCustomerAsync(Store, "bob", "Bob", "bob@other.org");
@@ -860,7 +860,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Creation_order_numbers_are_not_reused_after_a_delete()
+    public async Task ListCustomers_AfterADelete_CreationOrderNumbersAreNotReused()
     {
         // A client paging with "after seq" must not miss a row created after the newest one was deleted.
         await CreateCustomerAsync(Store, "a", with: w => w.Put(Entity("e1", w.TakeSeq(), T0)));
@@ -889,7 +889,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Entities_are_listed_in_creation_order_and_found_by_id()
+    public async Task ListEntities_Several_InCreationOrderAndFoundById()
     {
         await CreateCustomerAsync(Store, "a");
         await CreateCustomerAsync(Store, "b");
@@ -928,7 +928,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task A_feature_is_held_while_any_customer_or_entity_of_the_tenant_has_a_source_of_it()
+    public async Task IsFeatureHeld_AnyCustomerOrEntityHasASourceOfIt_IsTrue()
     {
         await CreateCustomerAsync(Store, "a", with: w => w.Put(Source("s1", w.TakeSeq(), T0, featureId: "messages")));
         await CreateCustomerAsync(Store, "b", with: w => w.Put(Source("s1", w.TakeSeq(), T0, featureId: "seats_used", entityId: "e1")));
@@ -948,7 +948,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Due_customers_are_those_with_a_source_due_by_the_given_time()
+    public async Task DueCustomers_SourcesDueByTheGivenTime_AreListed()
     {
         await CreateCustomerAsync(Store, "due", with: w => w.Put(Source("s1", w.TakeSeq(), T0, nextResetAt: T0.AddHours(-1))));
         await CreateCustomerAsync(Store, "exactly", with: w => w.Put(Source("s1", w.TakeSeq(), T0, nextResetAt: T0)));
@@ -979,7 +979,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Pruning_removes_idempotency_records_older_than_the_cutoff()
+    public async Task Prune_IdempotencyRecordsOlderThanCutoff_AreRemoved()
     {
         await CreateCustomerAsync(Store, "c1", with: w => w.Put(Source("src_main", w.TakeSeq(), T0, balance: 10m)));
         var k1 = new IdempotencyRequest("k1", "h");

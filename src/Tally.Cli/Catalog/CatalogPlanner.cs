@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tally.CatalogFile;
 using Tally.Contracts;
 
 namespace Tally.Cli.Catalog;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Tally.CatalogFile;
 
 namespace Tally.Cli.Catalog;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Tally.Cli.Catalog;
+using Tally.CatalogFile;
 
 namespace Tally.Cli.Commands;
 

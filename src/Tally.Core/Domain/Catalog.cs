@@ -8,6 +8,9 @@ public sealed class Catalog
     private readonly Dictionary<string, List<Feature>> _creditSystemsByFeature = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Feature>> _featuresByEvent = new(StringComparer.Ordinal);
 
+    // Parsed once per snapshot so a track pays a dictionary lookup, not a JSON parse, for a plan's default controls.
+    private readonly Dictionary<(string PlanId, int Version), BillingControls> _planControls = [];
+
     public static readonly Catalog Empty = new([], []);
 
     public Catalog(IEnumerable<Feature> features, IEnumerable<Plan> plans)
@@ -29,7 +32,20 @@ public sealed class Catalog
                 Add(_featuresByEvent, name, f);
             }
         }
+        foreach (var p in _plans.Values.SelectMany(v => v))
+        {
+            if (BillingControls.FromStored(p.BillingControlsJson) is { } controls)
+            {
+                _planControls[(p.Id, p.Version)] = controls;
+            }
+        }
     }
+
+    /// <summary>True when some plan version carries default billing controls (else the engine skips looking for them).</summary>
+    public bool AnyPlanControls => _planControls.Count > 0;
+
+    /// <summary>The default billing controls of a plan version, or null when it has none.</summary>
+    public BillingControls? PlanControls(string planId, int version) => _planControls.GetValueOrDefault((planId, version));
 
     public IReadOnlyCollection<Feature> Features => _features.Values;
 

@@ -79,6 +79,12 @@ public sealed record Plan
     public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>
+    /// The plan's default <c>billing_controls</c> (validated JSON, "{}" for none): they apply to the customers (or
+    /// entities) that hold this version, wherever their own controls leave a gap.
+    /// </summary>
+    public string BillingControlsJson { get; init; } = "{}";
+
+    /// <summary>
     /// A plan billed on an interval (or free) is a subscription; a plan whose only prices are one-off is a purchase.
     /// </summary>
     public bool IsRecurring => Price is { } p

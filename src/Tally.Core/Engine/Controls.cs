@@ -6,7 +6,7 @@ namespace Tally.Core.Engine;
 /// The billing controls that bear on one request: the customer's and, when the request names one, the entity's.
 /// Resolved once per request and only when either subject has controls, so a customer without any pays one check.
 /// Where both subjects configure the same feature the most restrictive answer wins: any disabled overage forbids it,
-/// both spend limits and both usage limits bind.
+/// both spend limits and both usage limits bind. Each subject's own entries come first; the plans it holds fill the gaps.
 /// </summary>
 public sealed class Controls
 {
@@ -21,18 +21,30 @@ public sealed class Controls
         _entityId = entityId;
     }
 
-    /// <summary>The controls for a request on this subject, or null when neither the customer nor the entity has any.</summary>
-    public static Controls? Resolve(Working w, string? entityId)
+    /// <summary>
+    /// The controls for a request on this subject, or null when neither the customer nor the entity has any, own or
+    /// inherited from the plans they hold (<see cref="PlanDefaults"/>).
+    /// </summary>
+    public static Controls? Resolve(Working w, Catalog catalog, string? entityId, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(catalog);
         var customerJson = w.Customer.BillingControlsJson;
-        var entityJson = entityId is null ? null : w.Entity(entityId)?.BillingControlsJson;
-        if (customerJson.Length <= 2 && (entityJson is null || entityJson.Length <= 2))
+        var entity = entityId is null ? null : w.Entity(entityId);
+        var entityJson = entity?.BillingControlsJson;
+        var plans = catalog.AnyPlanControls;
+        if (!plans && customerJson.Length <= 2 && (entityJson is null || entityJson.Length <= 2))
         {
             return null;
         }
         var c = BillingControls.FromStored(customerJson);
         var e = entityJson is null ? null : BillingControls.FromStored(entityJson);
-        return c is null && e is null ? null : new Controls(c, e, entityJson is null ? null : entityId);
+        if (plans)
+        {
+            c = PlanDefaults.Inherit(c, PlanDefaults.Of(w, catalog, null, now));
+            e = entity is null ? e : PlanDefaults.Inherit(e, PlanDefaults.Of(w, catalog, entityId, now));
+        }
+        return c is null && e is null ? null : new Controls(c, e, entity is null ? null : entityId);
     }
 
     private IEnumerable<(BillingControls Controls, string? EntityId)> Subjects()

@@ -76,7 +76,7 @@ public static class Metering
         // Every feature is decided before any is written, so a rejected feature leaves the working state untouched
         // even when an earlier feature of the same event name fitted.
         var pending = scratch.Pending;
-        var controls = Controls.Resolve(w, cmd.EntityId);
+        var controls = Controls.Resolve(w, catalog, cmd.EntityId, now);
         foreach (var f in cmd.Features)
         {
             if (f.Type == FeatureType.Boolean)
@@ -287,7 +287,7 @@ public static class Metering
     {
         var candidates = Waterfall.Ordered(w, catalog, feature.Id, entityId, now, scratch.Candidates);
         var systems = catalog.CreditSystemsContaining(feature.Id);
-        var controls = Controls.Resolve(w, entityId);
+        var controls = Controls.Resolve(w, catalog, entityId, now);
         bool allowed;
         if (candidates.Count == 0)
         {

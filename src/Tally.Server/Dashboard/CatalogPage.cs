@@ -1,4 +1,5 @@
 using System.Text;
+using Tally.CatalogFile;
 using Tally.Contracts;
 using Tally.Server.Api.Features;
 using Tally.Server.Api.Plans;
@@ -16,6 +17,41 @@ internal static class CatalogPage
         {
             return DashboardEndpoints.ToSignIn();
         }
+        var (features, plans, error) = await ReadAsync(http, session).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+        var sb = new StringBuilder(4096);
+        sb.Append("<h1>Catalog</h1><h2>Features</h2>");
+        Features(sb, features);
+        sb.Append("<h2>Plans</h2>");
+        Plans(sb, plans);
+        sb.Append("<h2 id=\"yaml\">As <code>tally.yaml</code></h2><p>What <code>tally pull</code> writes for this catalog; ")
+            .Append("<code>tally push</code> of this file changes nothing. <a href=\"/dashboard/catalog/tally.yaml\" download=\"tally.yaml\">Download tally.yaml</a></p>")
+            .Append("<pre id=\"tally-yaml\" tabindex=\"0\">").Append(E(PulledCatalog.Yaml(features, plans))).Append("</pre>");
+        return Page(Layout("Catalog", session, sb.ToString()));
+    }
+
+    /// <summary><c>/dashboard/catalog/tally.yaml</c>: the same text as a file, for <c>tally push</c> or version control.</summary>
+    public static async Task<IResult> YamlAsync(HttpContext http)
+    {
+        if (await DashboardEndpoints.SessionAsync(http).ConfigureAwait(false) is not { } session)
+        {
+            return DashboardEndpoints.ToSignIn();
+        }
+        var (features, plans, error) = await ReadAsync(http, session).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+        Secure(http);
+        http.Response.Headers.ContentDisposition = "attachment; filename=\"tally.yaml\"";
+        return Results.Bytes(System.Text.Encoding.UTF8.GetBytes(PulledCatalog.Yaml(features, plans)), "text/yaml; charset=utf-8");
+    }
+
+    private static async Task<(List<Feature> Features, List<Plan> Plans, IResult? Error)> ReadAsync(HttpContext http, DashboardSession session)
+    {
         var t = session.Tenant;
         var features = await InProcess.RunAsync(http, t, "features.list", new EmptyParams(), C.Default.EmptyParams, ListFeatures.Handle,
             C.Default.ListResponseFeature).ConfigureAwait(false);
@@ -23,14 +59,9 @@ internal static class CatalogPage
             C.Default.ListResponsePlan).ConfigureAwait(false);
         if (!features.Ok || !plans.Ok)
         {
-            return DashboardEndpoints.Problem(features.Ok ? plans.Status : features.Status, (features.Error ?? plans.Error)!, session);
+            return ([], [], DashboardEndpoints.Problem(features.Ok ? plans.Status : features.Status, (features.Error ?? plans.Error)!, session));
         }
-        var sb = new StringBuilder(4096);
-        sb.Append("<h1>Catalog</h1><h2>Features</h2>");
-        Features(sb, features.Value!.List);
-        sb.Append("<h2>Plans</h2>");
-        Plans(sb, plans.Value!.List);
-        return Page(Layout("Catalog", session, sb.ToString()));
+        return (features.Value!.List, plans.Value!.List, null);
     }
 
     private static void Features(StringBuilder sb, List<Feature> features)

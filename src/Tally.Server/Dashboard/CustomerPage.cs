@@ -63,10 +63,10 @@ internal static class CustomerPage
             C.Default.ListResponseFeature).ConfigureAwait(false);
         var plans = await InProcess.RunAsync(http, t, "plans.list", new ListPlansParams(), C.Default.ListPlansParams, ListPlans.Handle,
             C.Default.ListResponsePlan).ConfigureAwait(false);
-        var chart = await UsageChart.LoadAsync(http, t, customer.Value!, range ?? UsageChart.DefaultRange).ConfigureAwait(false);
+        var (chart, shown) = await UsageChart.LoadAsync(http, t, customer.Value!, range, events.Value?.List.Count > 0).ConfigureAwait(false);
         var view = new CustomerView(customer.Value!, entities.Value?.List ?? [], events.Value?.List ?? [], features.Value?.List ?? [],
             plans.Value?.List ?? [], chart, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
-        var body = Render(view, session, range ?? UsageChart.DefaultRange, flash);
+        var body = Render(view, session, shown, flash);
         return Page(Layout(customer.Value!.Name ?? id, session, body, chart is null ? null : "chart"), status);
     }
 

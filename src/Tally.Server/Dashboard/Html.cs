@@ -71,7 +71,7 @@ internal static class Html
         if (session is not null)
         {
             sb.Append(Badge(session.Tenant));
-            sb.Append("<nav aria-label=\"Main\"><a href=\"/dashboard/customers\">Customers</a><a href=\"/dashboard/catalog\">Catalog</a></nav>");
+            sb.Append("<nav aria-label=\"Main\"><a href=\"/dashboard/customers\">Customers</a><a href=\"/dashboard/catalog\">Catalog</a><a href=\"/dashboard/webhooks\">Webhooks</a></nav>");
             sb.Append("<span class=\"org\">").Append(E(session.Tenant.OrgId)).Append("</span>");
             sb.Append("<form method=\"post\" action=\"/dashboard/signout\" class=\"inline\">").Append(Csrf(session))
                 .Append("<button type=\"submit\">Sign out</button></form>");

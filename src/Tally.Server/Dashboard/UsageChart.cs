@@ -31,7 +31,29 @@ internal sealed record UsageChart(long[] X, IReadOnlyList<(string Feature, decim
     /// The chart is events.aggregate itself, for the customer's metered features over the range (hourly bins for 24h,
     /// daily otherwise, as the route bins by default); null when the customer has no metered feature.
     /// </summary>
-    public static async Task<UsageChart?> LoadAsync(HttpContext http, TenantId tenant, Contracts.Customer customer, string range)
+    public static async Task<(UsageChart? Chart, string Range)> LoadAsync(HttpContext http, TenantId tenant, Contracts.Customer customer,
+        string? asked, bool hasEvents)
+    {
+        var chart = await LoadAsync(http, tenant, customer, asked ?? DefaultRange).ConfigureAwait(false);
+        if (asked is not null || !hasEvents)
+        {
+            return (chart, asked ?? DefaultRange);
+        }
+        // Unasked, a customer whose usage is all older than a week (say one moved on by a test clock, as the README's
+        // quickstart does) gets the shortest longer range that shows it, rather than a flat line.
+        foreach (var longer in new[] { "30d", "90d" })
+        {
+            if (chart is null || chart.Series.Any(s => s.Values.Any(v => v != 0)))
+            {
+                break;
+            }
+            chart = await LoadAsync(http, tenant, customer, longer).ConfigureAwait(false);
+            asked = longer;
+        }
+        return (chart, asked ?? DefaultRange);
+    }
+
+    private static async Task<UsageChart?> LoadAsync(HttpContext http, TenantId tenant, Contracts.Customer customer, string range)
     {
         var features = customer.Balances.Keys.Order(StringComparer.Ordinal).ToList();
         if (features.Count == 0 || customer.Id is null)

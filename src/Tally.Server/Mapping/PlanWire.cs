@@ -31,6 +31,7 @@ public static class PlanWire
         Archived = p.Archived,
         Config = Json.Object(p.ConfigJson),
         Metadata = Json.Object(p.MetadataJson),
+        BillingControls = Json.Object(p.BillingControlsJson),
         BaseVariantId = null,
     };
 

@@ -253,7 +253,7 @@ public sealed class ControlsTests
         var s = new Scenario(F.Metered("messages"));
         s.Add(Src.Monthly("messages", 100));
 
-        Assert.Null(Tally.Core.Engine.Controls.Resolve(s.Open(), null));
+        Assert.Null(Tally.Core.Engine.Controls.Resolve(s.Open(), s.Catalog, null, Now));
         Assert.Equal(TrackStatus.Applied, s.TrackAt(Now, "messages", 5).Outcome.Status);
     }
 }

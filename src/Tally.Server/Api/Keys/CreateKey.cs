@@ -1,4 +1,6 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
+using Tally.Core.Storage;
 using Tally.Server.Http;
 
 namespace Tally.Server.Api.Keys;
@@ -15,7 +17,20 @@ internal static class CreateKey
     public static async Task<Reply> Handle(Call<CreateKeyParams> call)
     {
         var t = call.Tenant;
-        var name = call.Request.Name;
+        if (Check(t, call.Request) is { } invalid)
+        {
+            return invalid;
+        }
+        var secret = KeySecrets.NewSecret(t.Env);
+        var key = await call.Store.CreateApiKeyAsync(t, KeySecrets.Registration(call.Ids.NewId("key_"), secret, t.Env, call.Request.Name), call.Ct)
+            .ConfigureAwait(false);
+        return Answer(key, secret, t);
+    }
+
+    /// <summary>The decision before the store: null when the name is usable, else the 400 naming the field.</summary>
+    public static Reply? Check(TenantId t, CreateKeyParams r)
+    {
+        var name = r.Name;
         if (string.IsNullOrWhiteSpace(name))
         {
             return Errors.Invalid(t, "name: must not be empty");
@@ -24,17 +39,17 @@ internal static class CreateKey
         {
             return Errors.Invalid(t, $"name: at most {MaxNameLength} characters");
         }
-        var secret = KeySecrets.NewSecret(t.Env);
-        var key = await call.Store.CreateApiKeyAsync(t, KeySecrets.Registration(call.Ids.NewId("key_"), secret, t.Env, name), call.Ct)
-            .ConfigureAwait(false);
-        return Reply.Ok(new CreatedApiKey
-        {
-            Id = key.KeyId,
-            Name = key.Name,
-            Prefix = key.Prefix ?? "",
-            Env = t.EnvName,
-            CreatedAt = key.CreatedAt.ToUnixTimeMilliseconds(),
-            Secret = secret,
-        }, TallyJsonContext.Default.CreatedApiKey);
+        return null;
     }
+
+    /// <summary>The answer for the registered key: the only place its secret is ever shown.</summary>
+    public static Reply Answer(ApiKeyInfo key, string secret, TenantId t) => Reply.Ok(new CreatedApiKey
+    {
+        Id = key.KeyId,
+        Name = key.Name,
+        Prefix = key.Prefix ?? "",
+        Env = t.EnvName,
+        CreatedAt = key.CreatedAt.ToUnixTimeMilliseconds(),
+        Secret = secret,
+    }, TallyJsonContext.Default.CreatedApiKey);
 }

@@ -1,4 +1,5 @@
 using Tally.Contracts;
+using Tally.Core.Storage;
 using Tally.Server.Http;
 
 namespace Tally.Server.Api.Keys;
@@ -11,6 +12,10 @@ internal static class ListKeys
         // This node's recorded uses first, so the caller sees its own latest use.
         await call.Http.RequestServices.GetRequiredService<KeyResolver>().FlushUsesAsync(call.Ct).ConfigureAwait(false);
         var keys = await call.Store.ListApiKeysAsync(call.Tenant, call.Ct).ConfigureAwait(false);
-        return Reply.Ok(new ListResponse<ApiKey> { List = keys.Select(k => k.ToWire()).ToList() }, TallyJsonContext.Default.ListResponseApiKey);
+        return Answer(keys);
     }
+
+    /// <summary>The decision: the keys the store listed, in its order, as the wire shows them.</summary>
+    public static Reply Answer(IReadOnlyList<ApiKeyInfo> keys) =>
+        Reply.Ok(new ListResponse<ApiKey> { List = keys.Select(k => k.ToWire()).ToList() }, TallyJsonContext.Default.ListResponseApiKey);
 }

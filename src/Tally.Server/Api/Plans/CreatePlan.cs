@@ -25,6 +25,10 @@ internal static class CreatePlan
         {
             return priceError;
         }
+        if (Customers.ControlRules.Validate(t, r.BillingControls) is { } controlsError)
+        {
+            return controlsError;
+        }
         return await CatalogUnit.RunAsync(call, new Command(r, price, call.Clock.Now), Decide, call.Idempotency()).ConfigureAwait(false);
     }
 
@@ -62,6 +66,7 @@ internal static class CreatePlan
             ConfigJson = PlanRules.Metadata(r.Config, "{}"),
             FreeTrialJson = r.FreeTrial is { } ft ? System.Text.Json.JsonSerializer.Serialize(ft, TallyJsonContext.Default.FreeTrial) : null,
             CreatedAt = cmd.Now,
+            BillingControlsJson = Customers.ControlRules.Merge("{}", r.BillingControls),
         };
         var changes = new CatalogChanges();
         changes.UpsertPlans.Add(plan);

@@ -33,6 +33,10 @@ internal static class UpdatePlan
         {
             return priceError;
         }
+        if (Customers.ControlRules.Validate(t, r.BillingControls) is { } controlsError)
+        {
+            return controlsError;
+        }
         var catalogNow = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
         if (catalogNow.Plan(r.PlanId) is not { } latest)
         {
@@ -86,6 +90,8 @@ internal static class UpdatePlan
             // Present (even as null, which removes the trial) replaces the trial; absent keeps it.
             FreeTrialJson = !r.FreeTrialSpecified ? current.FreeTrialJson
                 : r.FreeTrial is { } ft ? System.Text.Json.JsonSerializer.Serialize(ft, TallyJsonContext.Default.FreeTrial) : null,
+            // Merged per key like a customer's; a detail of the version (as in Autumn), so it never makes a new one.
+            BillingControlsJson = Customers.ControlRules.Merge(current.BillingControlsJson, r.BillingControls),
         };
         var billingChanged = updated.Price != current.Price || !updated.Items.SequenceEqual(current.Items);
         var newVersion = billingChanged && cmd.LatestAttached && current.Version == cmd.LatestVersion;

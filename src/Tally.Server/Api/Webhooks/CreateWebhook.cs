@@ -1,4 +1,5 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
 using Tally.Core.Storage;
 using Tally.Server.Http;
 
@@ -14,26 +15,30 @@ internal static class CreateWebhook
     public static async Task<Reply> Handle(Call<CreateWebhookParams> call)
     {
         var t = call.Tenant;
-        var r = call.Request;
-        if (WebhookUrls.Problem(r.Url, t.Env, call.WebhookOptions().AllowPrivate) is { } problem)
-        {
-            return Errors.Invalid(t, problem);
-        }
-        if (WebhookWire.CheckFields(t, r.Events, r.Description) is { } invalid)
+        if (Check(t, call.Request, call.WebhookOptions().AllowPrivate) is { } invalid)
         {
             return invalid;
         }
-        var endpoint = new WebhookEndpoint
-        {
-            Id = call.Ids.NewId("whe_"),
-            Tenant = t,
-            Url = r.Url,
-            Events = r.Events is { Count: > 0 } events ? [.. events.Distinct(StringComparer.Ordinal)] : null,
-            Description = r.Description,
-            Secret = WebhookSigning.NewSecret(),
-            CreatedAt = call.Clock.Now,
-        };
+        var endpoint = Endpoint(t, call.Request, call.Ids.NewId("whe_"), WebhookSigning.NewSecret(), call.Clock.Now);
         await call.Webhooks().CreateWebhookAsync(endpoint, call.Ct).ConfigureAwait(false);
         return Reply.Ok(new WebhookSecretResponse { Id = endpoint.Id, Secret = endpoint.Secret }, TallyJsonContext.Default.WebhookSecretResponse);
     }
+
+    /// <summary>The decision before the store: null when the request is acceptable, else the 400 naming the field.</summary>
+    public static Reply? Check(TenantId t, CreateWebhookParams r, bool allowPrivate) =>
+        WebhookUrls.Problem(r.Url, t.Env, allowPrivate) is { } problem
+            ? Errors.Invalid(t, problem)
+            : WebhookWire.CheckFields(t, r.Events, r.Description);
+
+    /// <summary>The endpoint to store: an empty filter means every event; repeated event types count once.</summary>
+    public static WebhookEndpoint Endpoint(TenantId t, CreateWebhookParams r, string id, string secret, DateTimeOffset now) => new()
+    {
+        Id = id,
+        Tenant = t,
+        Url = r.Url,
+        Events = r.Events is { Count: > 0 } events ? [.. events.Distinct(StringComparer.Ordinal)] : null,
+        Description = r.Description,
+        Secret = secret,
+        CreatedAt = now,
+    };
 }

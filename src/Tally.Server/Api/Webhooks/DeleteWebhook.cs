@@ -1,4 +1,5 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
 using Tally.Server.Http;
 
 namespace Tally.Server.Api.Webhooks;
@@ -9,12 +10,13 @@ internal static class DeleteWebhook
     public static async Task<Reply> Handle(Call<WebhookIdParams> call)
     {
         var t = call.Tenant;
-        if (string.IsNullOrWhiteSpace(call.Request.Id))
+        if (WebhookWire.CheckId(t, call.Request) is { } invalid)
         {
-            return Errors.Invalid(t, "id: must not be empty");
+            return invalid;
         }
-        return await call.Webhooks().DeleteWebhookAsync(t, call.Request.Id, call.Ct).ConfigureAwait(false)
-            ? Reply.Success
-            : WebhookWire.NotFound(t, call.Request.Id);
+        return Answer(t, call.Request.Id, await call.Webhooks().DeleteWebhookAsync(t, call.Request.Id, call.Ct).ConfigureAwait(false));
     }
+
+    /// <summary>The decision on what the store did: success, or a 404 when there was no such endpoint.</summary>
+    public static Reply Answer(TenantId t, string id, bool deleted) => deleted ? Reply.Success : WebhookWire.NotFound(t, id);
 }

@@ -1,4 +1,5 @@
 using Tally.Contracts;
+using Tally.Core.Domain;
 using Tally.Server.Http;
 
 namespace Tally.Server.Api.Webhooks;
@@ -9,13 +10,20 @@ internal static class RedeliverWebhook
     public static async Task<Reply> Handle(Call<RedeliverWebhookParams> call)
     {
         var t = call.Tenant;
-        var id = call.Request.DeliveryId;
-        if (string.IsNullOrWhiteSpace(id))
+        if (Check(t, call.Request) is { } invalid)
         {
-            return Errors.Invalid(t, "delivery_id: must not be empty");
+            return invalid;
         }
-        return await call.Webhooks().RedeliverWebhookAsync(t, id, call.Clock.Now, call.Ct).ConfigureAwait(false)
-            ? Reply.Ok(new WebhookDeliveryQueued { DeliveryId = id }, TallyJsonContext.Default.WebhookDeliveryQueued)
-            : Reply.Error(404, ErrorCodes.WebhookDeliveryNotFound, $"Webhook delivery {id} not found", t);
+        var id = call.Request.DeliveryId;
+        return Answer(t, id, await call.Webhooks().RedeliverWebhookAsync(t, id, call.Clock.Now, call.Ct).ConfigureAwait(false));
     }
+
+    /// <summary>The decision before the store: null when a delivery id is given, else the 400 naming the field.</summary>
+    public static Reply? Check(TenantId t, RedeliverWebhookParams r) =>
+        string.IsNullOrWhiteSpace(r.DeliveryId) ? Errors.Invalid(t, "delivery_id: must not be empty") : null;
+
+    /// <summary>The decision on what the store did: the queued delivery, or a 404 when there was no such delivery.</summary>
+    public static Reply Answer(TenantId t, string id, bool queued) => queued
+        ? Reply.Ok(new WebhookDeliveryQueued { DeliveryId = id }, TallyJsonContext.Default.WebhookDeliveryQueued)
+        : Reply.Error(404, ErrorCodes.WebhookDeliveryNotFound, $"Webhook delivery {id} not found", t);
 }

@@ -1,4 +1,5 @@
 using Tally.Contracts;
+using Tally.Core.Storage;
 using Tally.Server.Http;
 
 namespace Tally.Server.Api.Webhooks;
@@ -13,23 +14,26 @@ internal static class RotateWebhookSecret
     {
         var t = call.Tenant;
         var id = call.Request.Id;
-        if (string.IsNullOrWhiteSpace(id))
+        if (WebhookWire.CheckId(t, call.Request) is { } invalid)
         {
-            return Errors.Invalid(t, "id: must not be empty");
+            return invalid;
         }
         var store = call.Webhooks();
         if (await store.GetWebhookAsync(t, id, call.Ct).ConfigureAwait(false) is not { } current)
         {
             return WebhookWire.NotFound(t, id);
         }
-        var rotated = current with
-        {
-            Secret = WebhookSigning.NewSecret(),
-            PreviousSecret = current.Secret,
-            PreviousSecretExpiresAt = call.Clock.Now + WebhookSigning.RotationOverlap,
-        };
+        var rotated = Rotate(current, WebhookSigning.NewSecret(), call.Clock.Now);
         return await store.UpdateWebhookAsync(rotated, call.Ct).ConfigureAwait(false)
             ? Reply.Ok(new WebhookSecretResponse { Id = id, Secret = rotated.Secret }, TallyJsonContext.Default.WebhookSecretResponse)
             : WebhookWire.NotFound(t, id);
     }
+
+    /// <summary>The decision: the endpoint signing with <paramref name="secret"/>, and with its old secret for the overlap.</summary>
+    public static WebhookEndpoint Rotate(WebhookEndpoint current, string secret, DateTimeOffset now) => current with
+    {
+        Secret = secret,
+        PreviousSecret = current.Secret,
+        PreviousSecretExpiresAt = now + WebhookSigning.RotationOverlap,
+    };
 }

@@ -12,9 +12,9 @@ internal static class TestWebhook
     {
         var t = call.Tenant;
         var id = call.Request.Id;
-        if (string.IsNullOrWhiteSpace(id))
+        if (WebhookWire.CheckId(t, call.Request) is { } invalid)
         {
-            return Errors.Invalid(t, "id: must not be empty");
+            return invalid;
         }
         var store = call.Webhooks();
         if (await store.GetWebhookAsync(t, id, call.Ct).ConfigureAwait(false) is not { } endpoint)
@@ -22,10 +22,13 @@ internal static class TestWebhook
             return WebhookWire.NotFound(t, id);
         }
         var now = call.Clock.Now;
-        var payload = "{\"type\":\"webhook.test\",\"data\":{\"webhook_id\":" + JsonSerializer.Serialize(id, TallyJsonContext.Default.String)
-            + ",\"sent_at\":" + now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + "}}";
-        var deliveryId = await store.EnqueueDirectAsync(endpoint, WebhookOutbox.NewId("msg_", now), "webhook.test", payload, call.Ct)
+        var deliveryId = await store.EnqueueDirectAsync(endpoint, WebhookOutbox.NewId("msg_", now), "webhook.test", Payload(id, now), call.Ct)
             .ConfigureAwait(false);
         return Reply.Ok(new WebhookDeliveryQueued { DeliveryId = deliveryId }, TallyJsonContext.Default.WebhookDeliveryQueued);
     }
+
+    /// <summary>The decision: the body of the test event for endpoint <paramref name="id"/>, sent at <paramref name="now"/>.</summary>
+    public static string Payload(string id, DateTimeOffset now) =>
+        "{\"type\":\"webhook.test\",\"data\":{\"webhook_id\":" + JsonSerializer.Serialize(id, TallyJsonContext.Default.String)
+        + ",\"sent_at\":" + now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + "}}";
 }

@@ -22,6 +22,10 @@ internal static class WebhookWire
 
     public static Reply NotFound(TenantId t, string id) => Reply.Error(404, ErrorCodes.WebhookNotFound, $"Webhook {id} not found", t);
 
+    /// <summary>The decision before the store for a call naming one endpoint: null when an id is given, else the 400.</summary>
+    public static Reply? CheckId(TenantId t, WebhookIdParams r) =>
+        string.IsNullOrWhiteSpace(r.Id) ? Errors.Invalid(t, "id: must not be empty") : null;
+
     /// <summary>Null when the filter and description are acceptable, else the 400 naming the field.</summary>
     public static Reply? CheckFields(TenantId t, List<string>? events, string? description)
     {

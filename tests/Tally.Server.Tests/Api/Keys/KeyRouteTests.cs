@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tally.Contracts;
@@ -35,12 +33,12 @@ public sealed class KeyRouteTests : IDisposable
     [Fact]
     public async Task Restart_WithAnotherKey_RevokesTheKeyTheEnvironmentNoLongerLists()
     {
-        await using (var first = new KeyServer(Database, K1))
+        await using (var first = KeyServer(Database, K1))
         {
             (await first.Api(K1).PostAsync("features.list", "{}")).ShouldBe(200);
         }
 
-        await using var second = new KeyServer(Database, K2);
+        await using var second = KeyServer(Database, K2);
 
         (await second.Api(K1).PostAsync("features.list", "{}")).ShouldFail(401, "invalid_secret_key", env: null);
         (await second.Api(K2).PostAsync("features.list", "{}")).ShouldBe(200);
@@ -54,16 +52,16 @@ public sealed class KeyRouteTests : IDisposable
     [Fact]
     public async Task Restart_WithTheOldKeyListedAgain_KeepsItRevoked()
     {
-        await using (var first = new KeyServer(Database, K1))
+        await using (var first = KeyServer(Database, K1))
         {
             (await first.Api(K1).PostAsync("features.list", "{}")).ShouldBe(200);
         }
-        await using (var second = new KeyServer(Database, K2))
+        await using (var second = KeyServer(Database, K2))
         {
             (await second.Api(K2).PostAsync("features.list", "{}")).ShouldBe(200);
         }
 
-        await using var third = new KeyServer(Database, $"{K1},{K2}");
+        await using var third = KeyServer(Database, $"{K1},{K2}");
 
         (await third.Api(K1).PostAsync("features.list", "{}")).ShouldFail(401, "invalid_secret_key", env: null);
         (await third.Api(K2).PostAsync("features.list", "{}")).ShouldBe(200);
@@ -83,7 +81,7 @@ public sealed class KeyRouteTests : IDisposable
         Assert.Equal(["am_sk_test_", "am_sk_live_"], printed.Select(k => k[..11]));
         Assert.All(printed, k => Assert.True(k.Length >= 11 + 32, k.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
-        await using var server = new KeyServer(Database, keys: null);
+        await using var server = KeyServer(Database, keys: null);
 
         (await server.Api(printed[0]).PostAsync("features.list", "{}")).ShouldBe(200);
         (await server.Api(printed[1]).PostAsync("features.list", "{}")).ShouldBe(200);
@@ -94,7 +92,7 @@ public sealed class KeyRouteTests : IDisposable
     [Fact]
     public async Task CreatedKey_Works_IsListedWithoutItsSecret_AndStopsAtOnceWhenRevoked()
     {
-        await using var server = new KeyServer(Database, K1);
+        await using var server = KeyServer(Database, K1);
         var api = server.Api(K1);
 
         var created = await api.OkAsync("keys.create", """{"name":"ci deploy"}""", TallyJsonContext.Default.CreatedApiKey);
@@ -127,7 +125,7 @@ public sealed class KeyRouteTests : IDisposable
     [Fact]
     public async Task Revoke_TheLastKey_Is400LastKey_AndAnUnknownId_Is404()
     {
-        await using var server = new KeyServer(Database, $"{K1},{L1}");
+        await using var server = KeyServer(Database, $"{K1},{L1}");
         var api = server.Api(K1);
         var k1 = Assert.Single((await api.OkAsync("keys.list", "{}", TallyJsonContext.Default.ListResponseApiKey)).List);
 
@@ -144,7 +142,7 @@ public sealed class KeyRouteTests : IDisposable
     [Fact]
     public async Task Revoke_TheCallingKey_IsAllowed_WhenAnotherRemains()
     {
-        await using var server = new KeyServer(Database, K1);
+        await using var server = KeyServer(Database, K1);
         var api = server.Api(K1);
         var other = await api.OkAsync("keys.create", """{"name":"next"}""", TallyJsonContext.Default.CreatedApiKey);
         var k1 = (await api.OkAsync("keys.list", "{}", TallyJsonContext.Default.ListResponseApiKey)).List.Single(k => k.Source == "env");
@@ -158,7 +156,7 @@ public sealed class KeyRouteTests : IDisposable
     [Fact]
     public async Task Create_ChecksTheName_AndMakesAKeyOfTheCallersEnvironment()
     {
-        await using var server = new KeyServer(Database, $"{K1},{L1}");
+        await using var server = KeyServer(Database, $"{K1},{L1}");
         var api = server.Api(K1);
 
         (await api.PostAsync("keys.create", "{}")).ShouldBeInvalid("name");
@@ -179,28 +177,7 @@ public sealed class KeyRouteTests : IDisposable
     }
 
     /// <summary>A server of the test's own on its database; <paramref name="keys"/> null leaves TALLY_SECRET_KEYS unset.</summary>
-    private sealed class KeyServer(string database, string? keys) : WebApplicationFactory<Program>
-    {
-        private HttpClient? _http;
-
-        public TallyApi Api(string key) => new(_http ??= CreateClient(), key);
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("TALLY_DATABASE", database);
-            if (keys is not null)
-            {
-                builder.UseSetting("TALLY_SECRET_KEYS", keys);
-            }
-            builder.UseSetting("TALLY_SWEEP_INTERVAL", "1d");
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            _http?.Dispose();
-            await base.DisposeAsync();
-        }
-    }
+    private static TallyServer KeyServer(string database, string? keys) => TallyServer.OnFile(database, keys, ("TALLY_SWEEP_INTERVAL", "1d"));
 }
 
 /// <summary>

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace Tally.Cli.Catalog;
+namespace Tally.CatalogFile;
 
 /// <summary>
 /// Writes a catalog (normal forms from <see cref="Canon"/>) as tally.yaml, leaving out every field whose value is the

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Tally.Contracts;
 
-namespace Tally.Cli.Catalog;
+namespace Tally.CatalogFile;
 
 /// <summary>
 /// A server answer (features.list / plans.list item) as the create body that would make it again: the shape the

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tally.Contracts;
 
-namespace Tally.Cli.Catalog;
+namespace Tally.CatalogFile;
 
 /// <summary>
 /// The normal form a feature or plan is compared in: the server's defaults filled in, lists whose order means nothing
