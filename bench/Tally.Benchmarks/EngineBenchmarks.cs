@@ -86,3 +86,42 @@ public class StackedSourcesBenchmarks
     [Benchmark]
     public TrackOutcome Track() => Metering.Track(new Working(_state), _catalog, _track, State.Now);
 }
+
+/// <summary>
+/// P6 as a ratio: the same check and track with 1 grant and with 101 stacked on the feature (one plan grant and 100
+/// standalone ones), in one run, so the ratio between the two rows holds whatever else loads the machine.
+/// </summary>
+[MemoryDiagnoser]
+public class GrantStackBenchmarks
+{
+    private Catalog _catalog = null!;
+    private Feature _feature = null!;
+    private CustomerState _state = null!;
+    private TrackCommand _track = null!;
+
+    [Params(1, 101)]
+    public int Grants { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _feature = State.Metered("messages");
+        _catalog = new Catalog([_feature], []);
+        _state = State.Customer("messages", Grants);
+        _track = State.Track(_feature);
+    }
+
+    /// <summary>balances.check's engine work: the dry run and the shown balance (with its breakdown).</summary>
+    [Benchmark]
+    public CheckOutcome Check() => Metering.Check(new Working(_state), _catalog, _feature, null, 1m, State.Now);
+
+    /// <summary>balances.track's engine work: the deduction, the response balances and the changes for the store.</summary>
+    [Benchmark]
+    public CustomerChanges Track()
+    {
+        var w = new Working(_state);
+        var outcome = Metering.Track(w, _catalog, _track, State.Now);
+        Metering.TrackBalances(w, _catalog, _track, outcome, State.Now);
+        return w.ToChanges();
+    }
+}

@@ -129,14 +129,63 @@ public sealed partial class SqliteStore
             w.Exec("DELETE FROM locks WHERE org_id = $0 AND env = $1 AND customer_id = $2 AND lock_id = $3", o, env, customerId, id);
         }
         TallyMetrics.EventsIngested(c.Events.Count);
-        foreach (var e in c.Events)
-        {
-            w.Exec("""
-                INSERT INTO events (org_id, env, customer_id, event_id, kind, entity_id, event_name, value, properties, timestamp, idempotency_key, deltas)
-                VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                """, o, env, customerId, e.Id, e.Kind.ToString(), e.EntityId, e.EventName, RowCodec.Dec(e.Value), e.PropertiesJson,
-                RowCodec.Ms(e.Timestamp), e.IdempotencyKey, RowCodec.Write(e.Deltas));
-        }
+        WriteEvents(w, o, env, customerId, c.Events);
         WriteUsageRollup(w, o, env, customerId, c.Events);
+    }
+
+    // Rows per multi-row events INSERT, largest first: a batch_track's events go in as few statements as the sizes
+    // allow (each size is one prepared statement), a single track's as one row.
+    private static readonly int[] EventChunks = [64, 8, 1];
+    private static readonly string[] InsertEventsSql = [.. EventChunks.Select(InsertEvents)];
+    private const int EventColumns = 9;
+
+    private static string InsertEvents(int rows)
+    {
+        var sb = new System.Text.StringBuilder("""
+            INSERT INTO events (org_id, env, customer_id, event_id, kind, entity_id, event_name, value, properties, timestamp, idempotency_key, deltas)
+            VALUES
+            """);
+        for (var r = 0; r < rows; r++)
+        {
+            sb.Append(r == 0 ? " ($0, $1, $2" : ", ($0, $1, $2");
+            for (var c = 0; c < EventColumns; c++)
+            {
+                sb.Append(", $").Append(3 + (r * EventColumns) + c);
+            }
+            sb.Append(')');
+        }
+        return sb.ToString();
+    }
+
+    private static void WriteEvents(ISqlSink w, string o, string env, string customerId, List<LedgerEvent> events)
+    {
+        var next = 0;
+        for (var k = 0; k < EventChunks.Length; k++)
+        {
+            var rows = EventChunks[k];
+            while (events.Count - next >= rows)
+            {
+                var args = new object?[3 + (rows * EventColumns)];
+                args[0] = o;
+                args[1] = env;
+                args[2] = customerId;
+                for (var r = 0; r < rows; r++)
+                {
+                    var e = events[next + r];
+                    var at = 3 + (r * EventColumns);
+                    args[at] = e.Id;
+                    args[at + 1] = e.Kind.ToString();
+                    args[at + 2] = e.EntityId;
+                    args[at + 3] = e.EventName;
+                    args[at + 4] = RowCodec.Dec(e.Value);
+                    args[at + 5] = e.PropertiesJson;
+                    args[at + 6] = RowCodec.Ms(e.Timestamp);
+                    args[at + 7] = e.IdempotencyKey;
+                    args[at + 8] = RowCodec.Write(e.Deltas);
+                }
+                w.Exec(InsertEventsSql[k], args);
+                next += rows;
+            }
+        }
     }
 }

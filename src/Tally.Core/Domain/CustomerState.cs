@@ -16,6 +16,10 @@ public sealed class CustomerState
     private readonly Dictionary<string, CustomerPlan> _plans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BalanceLock> _locks = new(StringComparer.Ordinal);
 
+    // Derived, per feature with sources: dropped when the feature's grant set changes, patched when a grant only moves.
+    private readonly Dictionary<string, SourceOrder> _orders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SourceOrder> _sharedOrders = new(StringComparer.Ordinal);
+
     private DateTimeOffset? _nextDue;
     private bool _nextDueKnown;
 
@@ -78,6 +82,43 @@ public sealed class CustomerState
     /// <summary>Sources of a feature owned by exactly this scope (entity id, or null for customer level).</summary>
     public IEnumerable<BalanceSource> SourcesOf(string featureId, string? entityId) =>
         _sourcesByScope.TryGetValue((featureId, entityId ?? ""), out var ids) ? ids.Select(id => _sources[id]) : [];
+
+    /// <summary>
+    /// A feature's sources in deduction and in view order (built on first use, kept until its grant set changes): all of
+    /// them, or with <paramref name="sharedOnly"/> only the customer-level ones, which is all an entity's request needs
+    /// beyond its own few, so adding an entity's grant does not make the next entity request re-sort the feature.
+    /// </summary>
+    public SourceOrder OrderOf(string featureId, bool sharedOnly = false)
+    {
+        var cache = sharedOnly ? _sharedOrders : _orders;
+        if (cache.TryGetValue(featureId, out var order))
+        {
+            return order;
+        }
+        var ids = sharedOnly ? _sourcesByScope.GetValueOrDefault((featureId, "")) : _sourcesByFeature.GetValueOrDefault(featureId);
+        var sources = new BalanceSource[ids?.Count ?? 0];
+        if (ids is not null)
+        {
+            var i = 0;
+            foreach (var id in ids)
+            {
+                sources[i++] = _sources[id];
+            }
+        }
+        order = SourceOrder.Build(sources);
+        if (sources.Length > 0)
+        {
+            cache[featureId] = order;
+        }
+        return order;
+    }
+
+    /// <summary>The ids of one scope's sources of a feature (entity id, or null for customer level), without copying.</summary>
+    internal HashSet<string>? SourceIdsOf(string featureId, string? entityId) =>
+        _sourcesByScope.GetValueOrDefault((featureId, entityId ?? ""));
+
+    /// <summary>True when the customer has any rollover bucket, so readers can skip looking per source.</summary>
+    public bool HasRollovers => _rollovers.Count > 0;
 
     public IEnumerable<RolloverBucket> RolloversOf(string sourceId) =>
         _rolloversBySource.TryGetValue(sourceId, out var ids) ? ids.Select(id => _rollovers[id]) : [];
@@ -215,10 +256,16 @@ public sealed class CustomerState
             else
             {
                 _sources[s.Id] = s;
+                Patch(_orders, old, s);
+                if (s.EntityId is null)
+                {
+                    Patch(_sharedOrders, old, s);
+                }
                 return;
             }
         }
         _sources[s.Id] = s;
+        DropOrders(s);
         IndexAdd(_sourcesByFeature, s.FeatureId, s.Id);
         var key = (s.FeatureId, s.EntityId ?? "");
         if (!_sourcesByScope.TryGetValue(key, out var set))
@@ -234,6 +281,7 @@ public sealed class CustomerState
         {
             return;
         }
+        DropOrders(s);
         if (_sourcesByFeature.TryGetValue(s.FeatureId, out var ids))
         {
             ids.Remove(id);
@@ -249,6 +297,24 @@ public sealed class CustomerState
                 _rollovers.Remove(r);
             }
             _rolloversBySource.Remove(id);
+        }
+    }
+
+    // A source that only moved keeps its place in a cached order; any other change drops the orders it belongs to.
+    private static void Patch(Dictionary<string, SourceOrder> orders, BalanceSource old, BalanceSource s)
+    {
+        if (orders.TryGetValue(s.FeatureId, out var order) && !(SourceOrder.SameKey(old, s) && order.Replace(old, s)))
+        {
+            orders.Remove(s.FeatureId);
+        }
+    }
+
+    private void DropOrders(BalanceSource s)
+    {
+        _orders.Remove(s.FeatureId);
+        if (s.EntityId is null)
+        {
+            _sharedOrders.Remove(s.FeatureId);
         }
     }
 

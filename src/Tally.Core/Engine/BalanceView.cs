@@ -48,10 +48,25 @@ public static class BalanceView
     /// </summary>
     public static BalanceSource? Flag(Working w, string featureId, string? entityId, DateTimeOffset now)
     {
-        var all = entityId is null
-            ? w.SourcesOf(featureId)
-            : w.SourcesOf(featureId, entityId).Concat(w.SourcesOf(featureId, null));
-        return all.Where(s => !s.IsExpired(now)).OrderBy(s => s.Seq).FirstOrDefault();
+        var scratch = Scratch.Rent();
+        try
+        {
+            var sources = scratch.Sources;
+            Collect(w, featureId, entityId, sources);
+            BalanceSource? first = null;
+            foreach (var s in sources)
+            {
+                if (!s.IsExpired(now) && (first is null || s.Seq < first.Seq))
+                {
+                    first = s;
+                }
+            }
+            return first;
+        }
+        finally
+        {
+            Scratch.Return(scratch);
+        }
     }
 
     public static BalanceSummary? For(Working w, Catalog catalog, string featureId, string? entityId, DateTimeOffset now,
@@ -62,24 +77,74 @@ public static class BalanceView
         {
             return null;
         }
-        var sources = Visible(w, featureId, entityId, now, keep)
-            .OrderBy(s => s.EntityId is null ? 0 : 1).ThenBy(s => s.EntityId, StringComparer.Ordinal)
-            .ThenBy(s => s.Seq).ToList();
-        return sources.Count == 0 ? null : Summarize(w, featureId, sources, now);
+        // The customer's own view of a feature is cached with its order (rollovers join the sums per source: not then).
+        if (entityId is null && !w.MayHaveRollovers && w.OrderOf(featureId) is { } order
+            && CustomerSummary.For(order, featureId, now).TryWith(w, featureId, keep, now, out var summary))
+        {
+            return summary;
+        }
+        var scratch = Scratch.Rent();
+        try
+        {
+            var sources = scratch.Sources;
+            Collect(w, featureId, entityId, sources);
+            var shown = 0;
+            for (var i = 0; i < sources.Count; i++)
+            {
+                var s = sources[i];
+                if (!s.IsExpired(now) && (!s.IsDrained || (keep?.Contains(s.Id) ?? false)))
+                {
+                    sources[shown++] = s;
+                }
+            }
+            sources.RemoveRange(shown, sources.Count - shown);
+            return sources.Count == 0 ? null : Summarize(w, featureId, sources, now);
+        }
+        finally
+        {
+            Scratch.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// Every source of a feature the subject sees, live or not, as this unit sees it: the customer's shared ones first,
+    /// then (for the customer) each entity's by entity id, each scope by creation order.
+    /// </summary>
+    private static void Collect(Working w, string featureId, string? entityId, List<BalanceSource> into)
+    {
+        if (w.OrderOf(featureId, sharedOnly: entityId is not null) is not { } order)
+        {
+            into.AddRange(entityId is null ? w.SourcesOf(featureId) : w.SourcesOf(featureId, entityId).Concat(w.SourcesOf(featureId, null)));
+            into.Sort(SourceOrder.ViewComparer);
+            return;
+        }
+        foreach (var s in order.View)
+        {
+            into.Add(w.Current(s));
+        }
+        if (entityId is not null)
+        {
+            // Shared sources first, then the entity's own few in creation order.
+            var shared = into.Count;
+            w.AddEntitySources(featureId, entityId, into);
+            into.Sort(shared, into.Count - shared, SourceOrder.ViewComparer);
+        }
     }
 
     public static BalanceSummary Summarize(Working w, string featureId, IReadOnlyList<BalanceSource> sources, DateTimeOffset now)
     {
         var breakdown = new List<BreakdownItem>(sources.Count);
-        var rollovers = new List<RolloverView>();
+        List<RolloverView>? rollovers = null;
+        var mayHaveRollovers = w.MayHaveRollovers;
         decimal granted = 0, remaining = 0, usage = 0;
         bool unlimited = false, overage = false, uncapped = false;
         decimal maxPurchase = 0;
         DateTimeOffset? next = null;
         foreach (var s in sources)
         {
-            var itemRemaining = s.Unlimited ? 0 : Math.Max(0m, s.Balance);
-            breakdown.Add(new BreakdownItem(s, s.IncludedGrant + s.Adjustment, s.PrepaidGrant, itemRemaining, s.Usage));
+            var item = Item(s);
+            var itemRemaining = item.Remaining;
+            breakdown.Add(item);
             granted += s.Granted;
             remaining += itemRemaining;
             usage += s.Usage;
@@ -94,10 +159,11 @@ public static class BalanceView
             {
                 next = n;
             }
+            if (!mayHaveRollovers) continue;
             foreach (var r in w.RolloversOf(s.Id))
             {
                 if (r.ExpiresAt is { } e && e <= now) continue;
-                rollovers.Add(new RolloverView(r.Granted, r.Balance, r.ExpiresAt));
+                (rollovers ??= []).Add(new RolloverView(r.Granted, r.Balance, r.ExpiresAt));
                 granted += r.Granted;
                 remaining += r.Balance;
                 usage += r.Granted - r.Balance;
@@ -105,10 +171,50 @@ public static class BalanceView
         }
         if (unlimited)
         {
-            return new BalanceSummary(featureId, 0, 0, usage, true, false, null, null, breakdown, rollovers);
+            return new BalanceSummary(featureId, 0, 0, usage, true, false, null, null, breakdown, rollovers ?? []);
         }
         return new BalanceSummary(featureId, granted, remaining, usage, false, overage,
-            overage && !uncapped ? maxPurchase : null, next, breakdown, rollovers);
+            overage && !uncapped ? maxPurchase : null, next, breakdown, rollovers ?? (IReadOnlyList<RolloverView>)[]);
+    }
+
+    /// <summary>One source's entry in a balance's breakdown.</summary>
+    internal static BreakdownItem Item(BalanceSource s) =>
+        new(s, s.IncludedGrant + s.Adjustment, s.PrepaidGrant, s.Unlimited ? 0 : Math.Max(0m, s.Balance), s.Usage);
+
+    /// <summary>
+    /// <see cref="Summarize(Working, string, IReadOnlyList{BalanceSource}, DateTimeOffset)"/> for sources without rollover
+    /// buckets, from their breakdown entries: the same sums, added in the same order.
+    /// </summary>
+    internal static BalanceSummary Summarize(string featureId, BreakdownItem[] items)
+    {
+        decimal granted = 0, remaining = 0, usage = 0;
+        bool unlimited = false, overage = false, uncapped = false;
+        decimal maxPurchase = 0;
+        DateTimeOffset? next = null;
+        foreach (var item in items)
+        {
+            var s = item.Source;
+            granted += s.Granted;
+            remaining += item.Remaining;
+            usage += s.Usage;
+            unlimited |= s.Unlimited;
+            if (s.UsageAllowed)
+            {
+                overage = true;
+                if (s.MaxPurchase is { } m) maxPurchase += m;
+                else uncapped = true;
+            }
+            if (s.NextResetAt is { } n && (next is null || n < next))
+            {
+                next = n;
+            }
+        }
+        if (unlimited)
+        {
+            return new BalanceSummary(featureId, 0, 0, usage, true, false, null, null, items, []);
+        }
+        return new BalanceSummary(featureId, granted, remaining, usage, false, overage,
+            overage && !uncapped ? maxPurchase : null, next, items, []);
     }
 
     /// <summary>Boolean features the subject has, as flags.</summary>

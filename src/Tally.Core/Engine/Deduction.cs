@@ -6,19 +6,20 @@ namespace Tally.Core.Engine;
 /// One feature's deduction in progress (<see cref="Waterfall.Plan"/>): what is still to draw, what each touched
 /// source and rollover gave, and the ledger deltas. Reads the working state as amended by the request's pending
 /// balances and writes nothing until <see cref="Finish"/> accepts it. A ref struct: it lives on the stack of the
-/// one call that runs it, so the hot path allocates no more than its dictionaries and delta list.
+/// one call that runs it, and its bookkeeping lives in the caller's rented <see cref="Scratch"/>, so the hot path
+/// allocates only the outcome it returns.
 /// </summary>
 internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavior, DateTimeOffset now, PendingBalances pending,
-    decimal requested, Controls? controls)
+    decimal requested, Controls? controls, Scratch scratch)
 {
     // Below this, a leftover is rounding residue from dividing by a credit cost, not a real shortfall.
     private const decimal Epsilon = 0.000000000000000001m;
 
     // Per touched source: its balance before this feature and the units taken since, so that the written
     // balance is exactly the starting balance minus the (merged) ledger delta.
-    private readonly Dictionary<string, (decimal Start, decimal Units)> _taken = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (RolloverBucket Bucket, decimal Balance)> _rollovers = new(StringComparer.Ordinal);
-    private readonly List<SourceDelta> _deltas = [];
+    private readonly Dictionary<string, (decimal Start, decimal Units)> _taken = scratch.Taken;
+    private readonly Dictionary<string, (RolloverBucket Bucket, decimal Balance)> _rollovers = scratch.Rollovers;
+    private readonly List<SourceDelta> _deltas = scratch.Deltas;
 
     private readonly decimal _amount = requested;
     private decimal _left = requested;
@@ -27,6 +28,9 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
     // (1/3), so the next candidate with the same cost continues from this exact figure instead of left × cost.
     private decimal? _restCost;
     private decimal _rest;
+
+    /// <summary>Set for a dry run that only asks <see cref="Satisfied"/>: no ledger deltas are built.</summary>
+    public bool DryRun { get; init; }
 
     private bool Unbounded => behavior is OverageBehavior.Overflow or OverageBehavior.Allow;
 
@@ -81,6 +85,9 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
             GiveUpTo(c, Unbounded ? decimal.MaxValue : Math.Max(0m, c.Source.Granted - Balance(c.Source)));
         }
     }
+
+    /// <summary>True when the whole amount was placed (what a dry run asks); records nothing.</summary>
+    public readonly bool Satisfied => Math.Abs(_left) < Epsilon;
 
     /// <summary>The outcome; unless rejected, its balances are recorded in the pending balances.</summary>
     public FeatureDeduction Finish(string featureId)
@@ -139,7 +146,12 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
 
     private void DrawRollovers(IReadOnlyList<Candidate> candidates)
     {
-        var pool = new List<(RolloverBucket R, decimal Balance, Candidate C)>();
+        if (!w.MayHaveRollovers)
+        {
+            return;
+        }
+        var pool = scratch.RolloverPool;
+        pool.Clear();
         for (var i = 0; i < candidates.Count; i++)
         {
             var c = candidates[i];
@@ -149,11 +161,7 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
                 if ((r with { Balance = bal }).IsLive(now)) pool.Add((r, bal, c));
             }
         }
-        pool.Sort((a, b) =>
-        {
-            var r = (a.R.ExpiresAt ?? DateTimeOffset.MaxValue).CompareTo(b.R.ExpiresAt ?? DateTimeOffset.MaxValue);
-            return r != 0 ? r : a.R.CreatedAt.CompareTo(b.R.CreatedAt);
-        });
+        pool.Sort(Scratch.RolloverOrder);
         foreach (var (r, bal, c) in pool)
         {
             if (_left <= 0) break;
@@ -162,7 +170,7 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
             if (take <= 0) continue;
             _rollovers[r.Id] = (r, bal - take);
             Consumed(c, want, take);
-            _deltas.Add(Waterfall.Delta(c.Source, take, r.Id));
+            if (!DryRun) _deltas.Add(Waterfall.Delta(c.Source, take, r.Id));
         }
     }
 
@@ -187,7 +195,7 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
         var t = _taken.TryGetValue(c.Source.Id, out var x) ? x : (Start: Start(c.Source), Units: 0m);
         _taken[c.Source.Id] = (t.Start, t.Units + units);
         Consumed(c, want, units);
-        _deltas.Add(Waterfall.Delta(c.Source, units, rolloverId));
+        if (!DryRun) _deltas.Add(Waterfall.Delta(c.Source, units, rolloverId));
     }
 
     // Credit units taken from a source of cost c.Cost out of the wanted amount in that unit.
@@ -204,17 +212,26 @@ internal ref struct Deduction(Working w, Catalog catalog, OverageBehavior behavi
         _left = _rest / c.Cost;
     }
 
-    // Pass 1 and pass 2 may both touch a source; the ledger keeps one delta per source (and rollover).
+    // Pass 1 and pass 2 may both touch a source; the ledger keeps one delta per source (and rollover). Always a new
+    // list: the deltas gathered here live in the reused scratch.
     private static List<SourceDelta> Merge(List<SourceDelta> deltas)
     {
-        if (deltas.Count < 2) return deltas;
         var merged = new List<SourceDelta>(deltas.Count);
         foreach (var d in deltas)
         {
-            var i = merged.FindIndex(m => m.SourceId == d.SourceId && m.RolloverId == d.RolloverId);
+            var i = IndexOf(merged, d);
             if (i < 0) merged.Add(d);
             else merged[i] = merged[i] with { Value = merged[i].Value + d.Value };
         }
         return merged;
+    }
+
+    private static int IndexOf(List<SourceDelta> merged, SourceDelta d)
+    {
+        for (var i = 0; i < merged.Count; i++)
+        {
+            if (merged[i].SourceId == d.SourceId && merged[i].RolloverId == d.RolloverId) return i;
+        }
+        return -1;
     }
 }

@@ -58,11 +58,24 @@ public static class Metering
     /// </summary>
     public static TrackOutcome Track(Working w, Catalog catalog, TrackCommand cmd, DateTimeOffset now)
     {
+        var scratch = Scratch.Rent();
+        try
+        {
+            return Track(w, catalog, cmd, now, scratch);
+        }
+        finally
+        {
+            Scratch.Return(scratch);
+        }
+    }
+
+    private static TrackOutcome Track(Working w, Catalog catalog, TrackCommand cmd, DateTimeOffset now, Scratch scratch)
+    {
         var results = new List<FeatureDeduction>();
         var deltas = new List<SourceDelta>();
         // Every feature is decided before any is written, so a rejected feature leaves the working state untouched
         // even when an earlier feature of the same event name fitted.
-        var pending = new PendingBalances();
+        var pending = scratch.Pending;
         var controls = Controls.Resolve(w, catalog, cmd.EntityId, now);
         foreach (var f in cmd.Features)
         {
@@ -80,8 +93,18 @@ public static class Metering
                 }
                 value = room;
             }
-            var candidates = Waterfall.Candidates(w, catalog, f.Id, cmd.EntityId, now);
-            candidates.RemoveAll(c => pending.Drained(c.Source));
+            var candidates = Waterfall.Ordered(w, catalog, f.Id, cmd.EntityId, now, scratch.Candidates);
+            if (pending.Sources.Count > 0)
+            {
+                var list = scratch.Candidates;
+                if (!ReferenceEquals(candidates, list))
+                {
+                    list.Clear();
+                    list.AddRange(candidates);
+                }
+                RemoveDrained(list, pending);
+                candidates = list;
+            }
             var d = Waterfall.Plan(w, catalog, f.Id, candidates, value, cmd.Behavior, now, pending, controls);
             if (Waterfall.IsRejected(d, cmd.Behavior))
             {
@@ -113,10 +136,26 @@ public static class Metering
             Deltas = deltas,
         };
         w.Append(evt);
-        return new TrackOutcome(TrackStatus.Applied, results, evt, null)
+        var touched = new HashSet<string>(deltas.Count, StringComparer.Ordinal);
+        foreach (var d in deltas)
         {
-            TouchedSources = deltas.Select(d => d.SourceId).ToHashSet(StringComparer.Ordinal),
-        };
+            touched.Add(d.SourceId);
+        }
+        return new TrackOutcome(TrackStatus.Applied, results, evt, null) { TouchedSources = touched };
+    }
+
+    // A standalone grant an earlier feature of this request drained is skipped by the later ones.
+    private static void RemoveDrained(List<Candidate> candidates, PendingBalances pending)
+    {
+        var kept = 0;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (!pending.Drained(candidates[i].Source))
+            {
+                candidates[kept++] = candidates[i];
+            }
+        }
+        candidates.RemoveRange(kept, candidates.Count - kept);
     }
 
     // Writes the balances, counts the applied units into the usage windows and raises the alerts they crossed,
@@ -148,38 +187,75 @@ public static class Metering
         Working w, Catalog catalog, TrackCommand cmd, TrackOutcome outcome, DateTimeOffset now)
     {
         var keep = outcome.TouchedSources;
-        var map = new List<(string, BalanceSummary?)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var map = new List<(string FeatureId, BalanceSummary? Balance)>();
         foreach (var f in cmd.Features)
         {
-            if (seen.Add(f.Id)) map.Add((f.Id, BalanceView.For(w, catalog, f.Id, cmd.EntityId, now, keep)));
+            if (IndexOf(map, f.Id) < 0) map.Add((f.Id, BalanceView.For(w, catalog, f.Id, cmd.EntityId, now, keep)));
             foreach (var cs in catalog.CreditSystemsContaining(f.Id))
             {
-                if (seen.Add(cs.Id)) map.Add((cs.Id, BalanceView.For(w, catalog, cs.Id, cmd.EntityId, now, keep)));
+                if (IndexOf(map, cs.Id) < 0) map.Add((cs.Id, BalanceView.For(w, catalog, cs.Id, cmd.EntityId, now, keep)));
             }
         }
-        BalanceSummary? Lookup(string id) => map.First(m => m.Item1 == id).Item2;
-        var deducted = outcome.Deductions.SelectMany(d => d.Deltas).Where(d => d.Value != 0).Select(d => d.FeatureId)
-            .ToHashSet(StringComparer.Ordinal);
         // Each tracked feature answers with the balance it was charged through; an event fanned out to several
         // features answers with the one balance the customer actually holds, or null when it holds several or none.
-        var shown = cmd.Features.Select(f => ShownFor(f, catalog, deducted, Lookup)).Where(b => b.Balance is not null)
-            .DistinctBy(b => b.Id, StringComparer.Ordinal).ToList();
-        return (shown.Count == 1 ? shown[0].Balance : null, map);
+        string? shownId = null;
+        BalanceSummary? shown = null;
+        foreach (var f in cmd.Features)
+        {
+            var id = ShownFor(f, catalog, outcome, map);
+            if (map[IndexOf(map, id)].Balance is not { } balance) continue;
+            if (shownId is null)
+            {
+                (shownId, shown) = (id, balance);
+            }
+            else if (shownId != id)
+            {
+                return (null, map);
+            }
+        }
+        return (shown, map);
+    }
+
+    private static int IndexOf(List<(string FeatureId, BalanceSummary? Balance)> map, string id)
+    {
+        for (var i = 0; i < map.Count; i++)
+        {
+            if (map[i].FeatureId == id) return i;
+        }
+        return -1;
     }
 
     /// <summary>
     /// The balance one tracked feature shows: an unlimited one among the feature and its credit systems, else the
     /// first of them (the feature before its systems) that was charged, else its first credit system, else itself.
     /// </summary>
-    private static (string Id, BalanceSummary? Balance) ShownFor(Feature feature, Catalog catalog, IReadOnlySet<string> deducted,
-        Func<string, BalanceSummary?> lookup)
+    private static string ShownFor(Feature feature, Catalog catalog, TrackOutcome outcome,
+        List<(string FeatureId, BalanceSummary? Balance)> map)
     {
-        List<string> relevant = [feature.Id, .. catalog.CreditSystemsContaining(feature.Id).Select(c => c.Id)];
-        var id = relevant.FirstOrDefault(r => lookup(r)?.Unlimited == true)
-            ?? relevant.FirstOrDefault(deducted.Contains)
-            ?? (relevant.Count > 1 ? relevant[1] : relevant[0]);
-        return (id, lookup(id));
+        var systems = catalog.CreditSystemsContaining(feature.Id);
+        for (var i = -1; i < systems.Count; i++)
+        {
+            var id = i < 0 ? feature.Id : systems[i].Id;
+            if (map[IndexOf(map, id)].Balance?.Unlimited == true) return id;
+        }
+        for (var i = -1; i < systems.Count; i++)
+        {
+            var id = i < 0 ? feature.Id : systems[i].Id;
+            if (Deducted(outcome, id)) return id;
+        }
+        return systems.Count > 0 ? systems[0].Id : feature.Id;
+    }
+
+    private static bool Deducted(TrackOutcome outcome, string featureId)
+    {
+        foreach (var d in outcome.Deductions)
+        {
+            foreach (var delta in d.Deltas)
+            {
+                if (delta.Value != 0 && delta.FeatureId == featureId) return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>
@@ -195,7 +271,21 @@ public static class Metering
             return new CheckOutcome(flag is not null, feature.Id, required, null, flag, null);
         }
 
-        var candidates = Waterfall.Candidates(w, catalog, feature.Id, entityId, now);
+        var scratch = Scratch.Rent();
+        try
+        {
+            return CheckMetered(w, catalog, feature, entityId, required, now, consume, scratch);
+        }
+        finally
+        {
+            Scratch.Return(scratch);
+        }
+    }
+
+    private static CheckOutcome CheckMetered(Working w, Catalog catalog, Feature feature, string? entityId, decimal required,
+        DateTimeOffset now, TrackCommand? consume, Scratch scratch)
+    {
+        var candidates = Waterfall.Ordered(w, catalog, feature.Id, entityId, now, scratch.Candidates);
         var systems = catalog.CreditSystemsContaining(feature.Id);
         var controls = Controls.Resolve(w, catalog, entityId, now);
         bool allowed;
@@ -209,8 +299,7 @@ public static class Metering
         }
         else
         {
-            allowed = Waterfall.Run(w, catalog, feature.Id, candidates, required, OverageBehavior.Reject, now, dryRun: true,
-                controls: controls).Satisfied;
+            allowed = Waterfall.Fits(w, catalog, candidates, required, now, controls);
         }
         // A full usage window denies whatever balance remains, the same test track makes under reject.
         if (allowed && controls is not null && required > 0
@@ -219,8 +308,16 @@ public static class Metering
             allowed = false;
         }
 
-        var shown = ChooseShownFeature(w, catalog, feature, systems, candidates, entityId, required, now, controls);
-        var cost = shown == feature.Id ? 1m : systems.First(s => s.Id == shown).CreditCostOf(feature.Id) ?? 1m;
+        var shown = ChooseShownFeature(w, catalog, feature, systems, candidates, scratch.Subset, required, now, controls);
+        var cost = 1m;
+        foreach (var s in systems)
+        {
+            if (s.Id == shown && shown != feature.Id)
+            {
+                cost = s.CreditCostOf(feature.Id) ?? 1m;
+                break;
+            }
+        }
 
         TrackOutcome? consumed = null;
         IReadOnlySet<string>? keep = null;
@@ -235,29 +332,44 @@ public static class Metering
     }
 
     private static string ChooseShownFeature(Working w, Catalog catalog, Feature feature, IReadOnlyList<Feature> systems,
-        List<Candidate> candidates, string? entityId, decimal required, DateTimeOffset now, Controls? controls)
+        IReadOnlyList<Candidate> candidates, List<Candidate> only, decimal required, DateTimeOffset now, Controls? controls)
     {
         if (systems.Count == 0)
         {
             return feature.Id;
         }
-        bool Owns(string fid) => candidates.Any(c => c.Source.FeatureId == fid);
-        bool AllowsAlone(string fid)
-        {
-            var only = candidates.Where(c => c.Source.FeatureId == fid).ToList();
-            if (only.Count == 0) return false;
-            if (only[0].Source.Unlimited || required < 0) return true;
-            return Waterfall.Run(w, catalog, feature.Id, only, required, OverageBehavior.Reject, now, dryRun: true, controls: controls).Satisfied;
-        }
-        if (AllowsAlone(feature.Id)) return feature.Id;
+        if (AllowsAlone(w, catalog, candidates, only, feature.Id, required, now, controls)) return feature.Id;
         foreach (var cs in systems)
         {
-            if (AllowsAlone(cs.Id)) return cs.Id;
+            if (AllowsAlone(w, catalog, candidates, only, cs.Id, required, now, controls)) return cs.Id;
         }
         foreach (var cs in systems)
         {
-            if (Owns(cs.Id)) return cs.Id;
+            if (Owns(candidates, cs.Id)) return cs.Id;
         }
-        return Owns(feature.Id) ? feature.Id : systems[0].Id;
+        return Owns(candidates, feature.Id) ? feature.Id : systems[0].Id;
+    }
+
+    private static bool Owns(IReadOnlyList<Candidate> candidates, string featureId)
+    {
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (candidates[i].Source.FeatureId == featureId) return true;
+        }
+        return false;
+    }
+
+    // Would the feature's (or credit system's) own sources alone allow the check?
+    private static bool AllowsAlone(Working w, Catalog catalog, IReadOnlyList<Candidate> candidates, List<Candidate> only,
+        string featureId, decimal required, DateTimeOffset now, Controls? controls)
+    {
+        only.Clear();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (candidates[i].Source.FeatureId == featureId) only.Add(candidates[i]);
+        }
+        if (only.Count == 0) return false;
+        if (only[0].Source.Unlimited || required < 0) return true;
+        return Waterfall.Fits(w, catalog, only, required, now, controls);
     }
 }

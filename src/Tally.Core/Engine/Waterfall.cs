@@ -15,7 +15,7 @@ public enum OverageBehavior
 }
 
 /// <summary>A source the waterfall may draw from, with its price in credits per tracked unit.</summary>
-public sealed record Candidate(BalanceSource Source, decimal Cost, bool OwnFeature);
+public readonly record struct Candidate(BalanceSource Source, decimal Cost, bool OwnFeature);
 
 /// <summary>The outcome of running the waterfall for one tracked feature.</summary>
 public sealed record FeatureDeduction(
@@ -38,72 +38,189 @@ public static class Waterfall
     public static List<Candidate> Candidates(Working w, Catalog catalog, string featureId, string? entityId, DateTimeOffset now,
         IReadOnlySet<string>? onlySources = null)
     {
-        var list = new List<(Candidate C, int Scope, string ScopeKey)>();
-        void AddFrom(string fid, decimal cost, bool own)
+        var list = new List<Candidate>();
+        Fill(w, catalog, featureId, entityId, now, list, onlySources);
+        return list;
+    }
+
+    /// <summary>
+    /// The candidates, read-only: for a customer-level request on a feature without credit systems that this unit has
+    /// not written, the array cached on the customer's state; otherwise <paramref name="scratch"/>, filled.
+    /// </summary>
+    internal static IReadOnlyList<Candidate> Ordered(Working w, Catalog catalog, string featureId, string? entityId, DateTimeOffset now,
+        List<Candidate> scratch)
+    {
+        if (entityId is null && catalog.CreditSystemsContaining(featureId).Count == 0 && !w.Touches(featureId)
+            && w.OrderOf(featureId) is { } order && LiveCandidates.For(order, now) is { InOrder: true } live)
         {
-            if (entityId is null)
+            return live.Items;
+        }
+        Fill(w, catalog, featureId, entityId, now, scratch);
+        return scratch;
+    }
+
+    /// <summary><see cref="Candidates"/> into a caller's (reused) list, which it clears first.</summary>
+    internal static void Fill(Working w, Catalog catalog, string featureId, string? entityId, DateTimeOffset now,
+        List<Candidate> into, IReadOnlySet<string>? onlySources = null)
+    {
+        into.Clear();
+        var systems = catalog.CreditSystemsContaining(featureId);
+        var comparer = entityId is null ? CustomerScope : EntityScope;
+        if (!FillOrdered(w, systems, featureId, entityId, now, into, onlySources))
+        {
+            into.Clear();
+            AddFrom(w, featureId, entityId, 1m, true, now, into, onlySources);
+            for (var i = 0; i < systems.Count; i++)
             {
-                foreach (var s in w.SourcesOf(fid))
+                AddFrom(w, systems[i].Id, entityId, systems[i].CreditCostOf(featureId) ?? 1m, false, now, into, onlySources);
+            }
+            into.Sort(comparer);
+        }
+        else if (systems.Count > 0)
+        {
+            // Each feature's run is already in order; only the runs of several features interleave.
+            into.Sort(comparer);
+        }
+
+        // An unlimited source is an infinite sink: it goes first and finite siblings are never touched.
+        for (var i = 1; i < into.Count; i++)
+        {
+            if (into[i].Source.Unlimited)
+            {
+                var u = into[i];
+                into.RemoveAt(i);
+                into.Insert(0, u);
+                break;
+            }
+        }
+    }
+
+    // The fast path: every feature's sources walked in the order cached on the customer's state (no sort, no
+    // per-request collection). False when this unit has re-keyed a source of one of the features.
+    private static bool FillOrdered(Working w, IReadOnlyList<Feature> systems, string featureId, string? entityId, DateTimeOffset now,
+        List<Candidate> into, IReadOnlySet<string>? only)
+    {
+        var shared = entityId is not null;
+        if (w.OrderOf(featureId, shared) is not { } own)
+        {
+            return false;
+        }
+        for (var i = 0; i < systems.Count; i++)
+        {
+            if (w.OrderOf(systems[i].Id, shared) is null)
+            {
+                return false;
+            }
+        }
+        if (entityId is not null)
+        {
+            // The entity's own few sources first (sorted here), then the customer-level ones it shares, in cached order.
+            var scratch = Scratch.Rent();
+            try
+            {
+                var mine = scratch.Sources;
+                for (var i = -1; i < systems.Count; i++)
                 {
-                    list.Add((new Candidate(s, cost, own), s.EntityId is null ? 0 : 1, s.EntityId ?? ""));
+                    mine.Clear();
+                    w.AddEntitySources(i < 0 ? featureId : systems[i].Id, entityId, mine);
+                    var cost = i < 0 ? 1m : systems[i].CreditCostOf(featureId) ?? 1m;
+                    foreach (var s in mine)
+                    {
+                        if (s.IsLive(now) && (only is null || only.Contains(s.Id)))
+                        {
+                            into.Add(new Candidate(s, cost, i < 0));
+                        }
+                    }
                 }
+            }
+            finally
+            {
+                Scratch.Return(scratch);
+            }
+            if (systems.Count == 0)
+            {
+                into.Sort(EntityScope);
+            }
+        }
+        if (systems.Count == 0 && only is null && !w.Touches(featureId))
+        {
+            // The common case: one feature, nothing of it written yet in this unit; its live sources are cached.
+            into.AddRange(LiveCandidates.For(own, now).Items);
+            return true;
+        }
+        AddRun(w, own.Deduction, 0, own.Deduction.Length, 1m, true, now, into, only);
+        for (var i = 0; i < systems.Count; i++)
+        {
+            var o = w.OrderOf(systems[i].Id, shared)!;
+            AddRun(w, o.Deduction, 0, o.Deduction.Length, systems[i].CreditCostOf(featureId) ?? 1m, false, now, into, only);
+        }
+        return true;
+    }
+
+    private static void AddRun(Working w, BalanceSource[] ordered, int start, int end, decimal cost, bool own, DateTimeOffset now,
+        List<Candidate> into, IReadOnlySet<string>? only)
+    {
+        for (var i = start; i < end; i++)
+        {
+            var s = w.Current(ordered[i]);
+            if (s.IsLive(now) && (only is null || only.Contains(s.Id)))
+            {
+                into.Add(new Candidate(s, cost, own));
+            }
+        }
+    }
+
+    private static void AddFrom(Working w, string fid, string? entityId, decimal cost, bool own, DateTimeOffset now,
+        List<Candidate> into, IReadOnlySet<string>? only)
+    {
+        if (entityId is null)
+        {
+            AddLive(w.SourcesOf(fid), cost, own, now, into, only);
+        }
+        else
+        {
+            AddLive(w.SourcesOf(fid, entityId), cost, own, now, into, only);
+            AddLive(w.SourcesOf(fid, null), cost, own, now, into, only);
+        }
+    }
+
+    private static void AddLive(IEnumerable<BalanceSource> sources, decimal cost, bool own, DateTimeOffset now, List<Candidate> into,
+        IReadOnlySet<string>? only)
+    {
+        foreach (var s in sources)
+        {
+            if (s.IsLive(now) && (only is null || only.Contains(s.Id)))
+            {
+                into.Add(new Candidate(s, cost, own));
+            }
+        }
+    }
+
+    // A customer-level request sees every scope: its own sources first, then each entity's by entity id.
+    private static readonly IComparer<Candidate> CustomerScope = new CandidateOrder(entityRequest: false);
+
+    // An entity request sees its own sources, then the customer's shared ones.
+    private static readonly IComparer<Candidate> EntityScope = new CandidateOrder(entityRequest: true);
+
+    private sealed class CandidateOrder(bool entityRequest) : IComparer<Candidate>
+    {
+        public int Compare(Candidate a, Candidate b)
+        {
+            var x = a.Source;
+            var y = b.Source;
+            int r;
+            if (entityRequest)
+            {
+                if ((r = (x.EntityId is null ? 1 : 0).CompareTo(y.EntityId is null ? 1 : 0)) != 0) return r;
             }
             else
             {
-                foreach (var s in w.SourcesOf(fid, entityId))
-                {
-                    list.Add((new Candidate(s, cost, own), 0, ""));
-                }
-                foreach (var s in w.SourcesOf(fid, null))
-                {
-                    list.Add((new Candidate(s, cost, own), 1, ""));
-                }
+                if ((r = (x.EntityId is null ? 0 : 1).CompareTo(y.EntityId is null ? 0 : 1)) != 0) return r;
+                if ((r = string.CompareOrdinal(x.EntityId ?? "", y.EntityId ?? "")) != 0) return r;
             }
+            if ((r = b.OwnFeature.CompareTo(a.OwnFeature)) != 0) return r;
+            return SourceOrder.CompareWithinScope(x, y);
         }
-
-        AddFrom(featureId, 1m, true);
-        foreach (var cs in catalog.CreditSystemsContaining(featureId))
-        {
-            AddFrom(cs.Id, cs.CreditCostOf(featureId) ?? 1m, false);
-        }
-
-        list.RemoveAll(x => !x.C.Source.IsLive(now) || (onlySources is not null && !onlySources.Contains(x.C.Source.Id)));
-        list.Sort((a, b) => Compare(a, b));
-        var ordered = list.Select(x => x.C).ToList();
-
-        // An unlimited source is an infinite sink: it goes first and finite siblings are never touched.
-        var unlimited = ordered.FindIndex(c => c.Source.Unlimited);
-        if (unlimited > 0)
-        {
-            var u = ordered[unlimited];
-            ordered.RemoveAt(unlimited);
-            ordered.Insert(0, u);
-        }
-        return ordered;
-    }
-
-    private static int Compare((Candidate C, int Scope, string ScopeKey) a, (Candidate C, int Scope, string ScopeKey) b)
-    {
-        int r;
-        if ((r = a.Scope.CompareTo(b.Scope)) != 0) return r;
-        if ((r = string.CompareOrdinal(a.ScopeKey, b.ScopeKey)) != 0) return r;
-        var x = a.C.Source;
-        var y = b.C.Source;
-        if ((r = b.C.OwnFeature.CompareTo(a.C.OwnFeature)) != 0) return r;
-        if ((r = y.Unlimited.CompareTo(x.Unlimited)) != 0) return r;
-        if ((r = y.Resets.CompareTo(x.Resets)) != 0) return r;
-        if (x.Resets && y.Resets)
-        {
-            var lx = x.Interval!.Value.NominalLength(x.IntervalCount);
-            var ly = y.Interval!.Value.NominalLength(y.IntervalCount);
-            if ((r = lx.CompareTo(ly)) != 0) return r;
-        }
-        if ((r = (x.ExpiresAt ?? DateTimeOffset.MaxValue).CompareTo(y.ExpiresAt ?? DateTimeOffset.MaxValue)) != 0) return r;
-        if ((r = x.AddOn.CompareTo(y.AddOn)) != 0) return r;
-        if ((r = x.UsageAllowed.CompareTo(y.UsageAllowed)) != 0) return r;
-        if ((r = x.CreatedAt.CompareTo(y.CreatedAt)) != 0) return r;
-        if ((r = x.Seq.CompareTo(y.Seq)) != 0) return r;
-        return string.CompareOrdinal(x.Id, y.Id);
     }
 
     /// <summary>
@@ -113,13 +230,47 @@ public static class Waterfall
     public static FeatureDeduction Run(Working w, Catalog catalog, string featureId, IReadOnlyList<Candidate> candidates,
         decimal amount, OverageBehavior behavior, DateTimeOffset now, bool dryRun = false, Controls? controls = null)
     {
-        var pending = new PendingBalances();
-        var d = Plan(w, catalog, featureId, candidates, amount, behavior, now, pending, controls);
-        if (!dryRun)
+        var scratch = Scratch.Rent();
+        try
         {
-            pending.WriteTo(w);
+            var d = Plan(w, catalog, featureId, candidates, amount, behavior, now, scratch.Pending, controls);
+            if (!dryRun)
+            {
+                scratch.Pending.WriteTo(w);
+            }
+            return d;
         }
-        return d;
+        finally
+        {
+            Scratch.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="amount"/> fits whole (a reject-mode dry run, as check asks): the same deduction as
+    /// <see cref="Run"/>, without building its outcome.
+    /// </summary>
+    internal static bool Fits(Working w, Catalog catalog, IReadOnlyList<Candidate> candidates, decimal amount, DateTimeOffset now,
+        Controls? controls)
+    {
+        var scratch = Scratch.Rent();
+        try
+        {
+            var deduction = new Deduction(w, catalog, OverageBehavior.Reject, now, scratch.Pending, amount, controls, scratch) { DryRun = true };
+            if (amount > 0)
+            {
+                deduction.Draw(candidates);
+            }
+            else if (amount < 0)
+            {
+                deduction.Refund(candidates);
+            }
+            return deduction.Satisfied;
+        }
+        finally
+        {
+            Scratch.Return(scratch);
+        }
     }
 
     /// <summary>
@@ -137,16 +288,24 @@ public static class Waterfall
     internal static FeatureDeduction Plan(Working w, Catalog catalog, string featureId, IReadOnlyList<Candidate> candidates,
         decimal amount, OverageBehavior behavior, DateTimeOffset now, PendingBalances pending, Controls? controls = null)
     {
-        var deduction = new Deduction(w, catalog, behavior, now, pending, amount, controls);
-        if (amount > 0)
+        var scratch = Scratch.Rent();
+        try
         {
-            deduction.Draw(candidates);
+            var deduction = new Deduction(w, catalog, behavior, now, pending, amount, controls, scratch);
+            if (amount > 0)
+            {
+                deduction.Draw(candidates);
+            }
+            else if (amount < 0)
+            {
+                deduction.Refund(candidates);
+            }
+            return deduction.Finish(featureId);
         }
-        else if (amount < 0)
+        finally
         {
-            deduction.Refund(candidates);
+            Scratch.Return(scratch);
         }
-        return deduction.Finish(featureId);
     }
 
     public static SourceDelta Delta(BalanceSource s, decimal value, string? rolloverId) => new()
