@@ -44,7 +44,7 @@ internal static class Canon
     public static JsonObject Plan(CreatePlanParams p, List<string>? warnings = null)
     {
         var at = $"plan {p.PlanId}";
-        Unstored(warnings, at, ("licenses", p.Licenses), ("billing_controls", p.BillingControls), ("create_in_stripe", p.CreateInStripe));
+        Unstored(warnings, at, ("licenses", p.Licenses), ("create_in_stripe", p.CreateInStripe));
         var items = (p.Items ?? []).Select(i => Item(i, warnings, $"{at} item {i.FeatureId}"))
             .OrderBy(i => (string?)i["feature_id"], StringComparer.Ordinal)
             .ThenBy(i => (string?)i["reset"]?["interval"] ?? "", StringComparer.Ordinal);
@@ -61,7 +61,9 @@ internal static class Canon
                 ? Obj(("duration_length", ft.DurationLength), ("duration_type", ft.DurationType), ("card_required", ft.CardRequired), ("on_end", ft.OnEnd))
                 : null),
             ("config", Free(p.Config) ?? new JsonObject()),
-            ("metadata", Free(p.Metadata) ?? new JsonObject()));
+            ("metadata", Free(p.Metadata) ?? new JsonObject()),
+            // The server stores the plan's default controls as sent (merged per key), so the sent form compares as is.
+            ("billing_controls", Free(p.BillingControls) ?? new JsonObject()));
     }
 
     private static JsonObject Item(PlanItem i, List<string>? warnings, string at)

@@ -33,6 +33,7 @@ internal static class WireToSpec
         FreeTrial = p.FreeTrial,
         Config = Object(p.Config),
         Metadata = Object(p.Metadata),
+        BillingControls = Object(p.BillingControls),
     };
 
     private static PlanItem Item(PlanItemResponse i) => new()

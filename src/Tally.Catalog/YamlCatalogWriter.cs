@@ -26,6 +26,7 @@ internal static class YamlCatalogWriter
         ["items"] = "[]",
         ["config"] = "{}",
         ["metadata"] = "{}",
+        ["billing_controls"] = "{}",
     };
 
     private static readonly HashSet<string> FreeForm = new(["config", "metadata", "dimensions", "multipliers"], StringComparer.Ordinal);

@@ -119,4 +119,35 @@ public sealed class PushUpdateTests
         Assert.True(trial.CardRequired);
         Assert.Contains("No changes", (await cli.RunAsync("push", "--yes")).Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Push_PlanBillingControls_AreAppliedPulledBackAndRemovedPerKey()
+    {
+        await using var server = new TallyServer();
+        using var cli = new CliRun(server);
+        const string Controls = "    billing_controls:\n"
+            + "      usage_limits: [{ feature_id: messages, enabled: true, limit: 5, interval: day, anchor: utc }]\n"
+            + "      overage_allowed: [{ feature_id: messages, enabled: true }]\n";
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), Catalog.Replace("    name: Pro\n", "    name: Pro\n" + Controls));
+
+        var push = await cli.RunAsync("push", "--yes");
+        var again = await cli.RunAsync("push", "--yes");
+        var pull = await cli.RunAsync("pull", "pulled.yaml", "--yes");
+        var pulled = await File.ReadAllTextAsync(cli.PathOf("pulled.yaml"));
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), Catalog.Replace("    name: Pro\n",
+            "    name: Pro\n    billing_controls:\n      overage_allowed: [{ feature_id: messages, enabled: true }]\n"));
+        var removeOne = await cli.RunAsync("push", "--yes");
+        var plan = await server.NewClient().Plans.GetAsync(new GetPlanParams { PlanId = "pro" });
+
+        Assert.True(push.Code == 0, push.ToString());
+        Assert.DoesNotContain("billing_controls is accepted by the API but not stored", push.ToString(), StringComparison.Ordinal);
+        Assert.Contains("No changes", again.Out, StringComparison.Ordinal);
+        Assert.True(pull.Code == 0, pull.ToString());
+        Assert.Contains("usage_limits", pulled, StringComparison.Ordinal);
+        Assert.True(removeOne.Code == 0, removeOne.ToString());
+        Assert.Contains("~ update    plan pro", removeOne.Out, StringComparison.Ordinal);
+        Assert.False(plan.BillingControls!.ContainsKey("usage_limits"));
+        Assert.True(plan.BillingControls.ContainsKey("overage_allowed"));
+        Assert.Equal(1, plan.Version);
+    }
 }

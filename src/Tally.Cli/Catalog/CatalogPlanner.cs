@@ -156,6 +156,12 @@ internal static class CatalogPlanner
             update.Metadata = file.Metadata ?? EmptyObject();
             pending = true;
         }
+        if (Differs("billing_controls"))
+        {
+            // plans.update merges the controls per key: a key the file no longer has is removed with an explicit null.
+            update.BillingControls = ControlsReplacing(have["billing_controls"] as JsonObject, wanted["billing_controls"] as JsonObject);
+            pending = true;
+        }
         var billing = false;
         if (Differs("price"))
         {
@@ -203,6 +209,24 @@ internal static class CatalogPlanner
                 return (outcome, Node(answer, TallyJsonContext.Default.Plan));
             },
         };
+    }
+
+    private static JsonElement ControlsReplacing(JsonObject? server, JsonObject? file)
+    {
+        var body = new JsonObject();
+        foreach (var (key, value) in file ?? [])
+        {
+            body[key] = value?.DeepClone();
+        }
+        foreach (var (key, _) in server ?? [])
+        {
+            if (!body.ContainsKey(key))
+            {
+                body[key] = null;
+            }
+        }
+        using var document = JsonDocument.Parse(body.ToJsonString());
+        return document.RootElement.Clone();
     }
 
     private static JsonElement EmptyObject()

@@ -28,6 +28,10 @@ internal static class UpdatePlan
         {
             return Errors.Invalid(t, $"{unsupported}: not supported by Tally");
         }
+        if (RefusedVersioning(r) is { } refused)
+        {
+            return Errors.Invalid(t, refused);
+        }
         var (price, priceError) = PlanRules.Price(t, r.Price);
         if (priceError is not null)
         {
@@ -41,6 +45,10 @@ internal static class UpdatePlan
         if (catalogNow.Plan(r.PlanId) is not { } latest)
         {
             return Errors.PlanNotFound(t, r.PlanId);
+        }
+        if (r.Version is { } v && v != latest.Version)
+        {
+            return Errors.Invalid(t, $"version: only the latest version ({latest.Version}) of a plan can be updated");
         }
         var attached = await call.Store.IsPlanAttachedAsync(t, latest.Id, latest.Version, call.Ct).ConfigureAwait(false);
         return await CatalogUnit.RunAsync(call, new Command(r, price, latest.Version, attached, call.Clock.Now), Decide, call.Idempotency())
@@ -94,7 +102,8 @@ internal static class UpdatePlan
             BillingControlsJson = Customers.ControlRules.Merge(current.BillingControlsJson, r.BillingControls),
         };
         var billingChanged = updated.Price != current.Price || !updated.Items.SequenceEqual(current.Items);
-        var newVersion = billingChanged && cmd.LatestAttached && current.Version == cmd.LatestVersion;
+        // force_version (Autumn's "version even when no customers exist") makes a new version whatever changed.
+        var newVersion = (r.ForceVersion == true || (billingChanged && cmd.LatestAttached)) && current.Version == cmd.LatestVersion;
         if (newVersion)
         {
             updated = updated with { Version = current.Version + 1, CreatedAt = cmd.Now };
@@ -103,4 +112,18 @@ internal static class UpdatePlan
         changes.UpsertPlans.Add(updated);
         return CatalogUnit.Commit(changes, Reply.Ok(updated.ToWire(t), TallyJsonContext.Default.Plan));
     }
+
+    /// <summary>
+    /// Autumn's versioning switches Tally does not carry out are refused by name rather than dropped: editing a version
+    /// customers hold in place (their balances were granted from it), every version at once, and plan variants.
+    /// Their false/empty values are the behaviour Tally has anyway, so those are accepted.
+    /// </summary>
+    public static string? RefusedVersioning(UpdatePlanParams r) =>
+        r.DisableVersion == true && r.ForceVersion == true ? "disable_version: cannot be combined with force_version"
+        : r.DisableVersion == true ? "disable_version: not supported by Tally (a version customers hold is never edited in place)"
+        : r.AllVersions == true ? "all_versions: not supported by Tally (an update applies to the latest version)"
+        : r.UpdateVariantIds is { Count: > 0 } ? "update_variant_ids: not supported by Tally (plan variants)"
+        : r.BasePlanIdSpecified && r.BasePlanId is not null ? "base_plan_id: not supported by Tally (plan variants)"
+        : r.IsDefault == true ? "is_default: not supported by Tally; use auto_enable for the plan new customers get"
+        : null;
 }
