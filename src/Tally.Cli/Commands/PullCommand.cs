@@ -10,13 +10,6 @@ namespace Tally.Cli.Commands;
 /// </summary>
 internal static class PullCommand
 {
-    private const string Header = """
-        # Pulled from a Tally server by `tally pull`. Edit it and run `tally push` to apply.
-        # Fields whose value is the server's default are left out.
-
-
-        """;
-
     public static Command Build(GlobalOptions g, CliIo io)
     {
         var file = CatalogFileArgs.File();
@@ -26,9 +19,9 @@ internal static class PullCommand
         {
             var ctx = new CliContext(g, io, parse);
             var (features, plans) = await CatalogSource.ReadServerAsync(ctx.Client(), ct).ConfigureAwait(false);
-            var featureForms = features.Where(f => !f.Archived).Select(f => Canon.Feature(WireToSpec.Feature(f))).ToList();
-            var planForms = plans.Where(p => !p.Archived).Select(p => Canon.Plan(WireToSpec.Plan(p))).ToList();
-            var yaml = YamlCatalogWriter.Write(featureForms, planForms, Header);
+            // The same forms and header the dashboard's tally.yaml view writes; the forms also feed --json below.
+            var (featureForms, planForms) = PulledCatalog.Forms(features, plans);
+            var yaml = YamlCatalogWriter.Write(featureForms, planForms, PulledCatalog.Header);
             var path = io.PathOf(parse.GetValue(file)!);
             var written = await CatalogFileArgs.WriteAsync(ctx, path, yaml, parse.GetValue(yes)).ConfigureAwait(false);
             if (ctx.Json)

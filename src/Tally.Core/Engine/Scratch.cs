@@ -42,7 +42,8 @@ internal sealed class Scratch
     public static void Return(Scratch s)
     {
         if (s.Candidates.Count > MaxKept || s.Subset.Count > MaxKept || s.Sources.Count > MaxKept || s.Taken.Count > MaxKept
-            || s.Deltas.Count > MaxKept || s.Pending.Sources.Count > MaxKept)
+            || s.Deltas.Count > MaxKept || s.Pending.Sources.Count > MaxKept || s.Pending.Rollovers.Count > MaxKept
+            || s.Rollovers.Count > MaxKept || s.RolloverPool.Count > MaxKept)
         {
             return;
         }

@@ -11,7 +11,7 @@ namespace Tally.Server.Tests.Api.Billing;
 /// <summary>billing.attach's decision called directly with plain values (state, catalog, command, now, ids).</summary>
 public sealed class AttachDecisionTests
 {
-    private static readonly Plan Pro = new()
+    internal static readonly Plan Pro = new()
     {
         Id = "pro",
         Name = "Pro",
@@ -19,7 +19,7 @@ public sealed class AttachDecisionTests
         CreatedAt = Epoch,
     };
 
-    private static readonly Catalog Cat = new([Metered("messages")], [Pro]);
+    internal static readonly Catalog Cat = new([Metered("messages")], [Pro]);
 
     [Fact]
     public void Decide_GrantsThePlansItems_ThenRefusesItTwice()

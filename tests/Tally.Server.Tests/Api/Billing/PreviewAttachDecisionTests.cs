@@ -4,22 +4,15 @@ using Tally.Server.Api.Billing;
 using static Tally.Server.Tests.Api.Kit;
 
 using Plan = Tally.Core.Domain.Plan;
-using PlanItem = Tally.Core.Domain.PlanItem;
 
 namespace Tally.Server.Tests.Api.Billing;
 
 /// <summary>billing.preview_attach's decision called directly: attach's answer as a dry run, with nothing to commit.</summary>
 public sealed class PreviewAttachDecisionTests
 {
-    private static readonly Plan Pro = new()
-    {
-        Id = "pro",
-        Name = "Pro",
-        Items = [new PlanItem { FeatureId = "messages", Included = 100, Reset = new ItemReset(ResetInterval.Month, 1) }],
-        CreatedAt = Epoch,
-    };
-
-    private static readonly Catalog Cat = new([Metered("messages")], [Pro]);
+    // The same plan and catalog as attach's own decision tests: the preview must answer what that attach would do.
+    private static readonly Plan Pro = AttachDecisionTests.Pro;
+    private static readonly Catalog Cat = AttachDecisionTests.Cat;
 
     [Fact]
     public void Decide_ShowsThePlanComingInAndTheBalanceItWouldGrant_AndCommitsNothing()
