@@ -26,6 +26,17 @@ internal static class Interleaved
         Pair("engine check, 101 vs 1 grant", rounds, 4000, () => small.Check(), () => large.Check());
         Pair("engine track + response balances + changes, 101 vs 1 grant", rounds, 2000, () => small.Track(), () => large.Track());
         Pair("track response JSON, 100 vs 1 breakdown entries", rounds, 400, () => json1.TrackResponse(), () => json100.TrackResponse());
+        var c1 = new TrackCycleBenchmarks { Grants = 1 };
+        var c101 = new TrackCycleBenchmarks { Grants = 101 };
+        c1.Setup();
+        c101.Setup();
+        // Cumulative stages of one customer-level track (TrackCycleBenchmarks): the differences say where the cost goes.
+        Pair("cycle: deduct", rounds, 2000, c1.Deduct, c101.Deduct);
+        Pair("cycle: + answer balances", rounds, 2000, c1.Balances, c101.Balances);
+        Pair("cycle: + changes", rounds, 2000, c1.Changes, c101.Changes);
+        Pair("cycle: + state update after commit", rounds, 2000, c1.Committed, c101.Committed);
+        Pair("cycle: + answer JSON (whole track)", rounds, 1000, c1.Answered, c101.Answered);
+        Pair("cycle: answer JSON with its balances, uncommitted", rounds, 1000, c1.AnswerOnly, c101.AnswerOnly);
         Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 

@@ -2,13 +2,6 @@ using Tally.Core.Domain;
 
 namespace Tally.Core.Engine;
 
-public sealed record BreakdownItem(
-    BalanceSource Source,
-    decimal IncludedGrant,
-    decimal PrepaidGrant,
-    decimal Remaining,
-    decimal Usage);
-
 public sealed record RolloverView(decimal Granted, decimal Balance, DateTimeOffset? ExpiresAt);
 
 /// <summary>The wire "balance": sums over a feature's live sources as seen by one subject.</summary>
@@ -177,9 +170,12 @@ public static class BalanceView
             overage && !uncapped ? maxPurchase : null, next, breakdown, rollovers ?? (IReadOnlyList<RolloverView>)[]);
     }
 
-    /// <summary>One source's entry in a balance's breakdown.</summary>
-    internal static BreakdownItem Item(BalanceSource s) =>
-        new(s, s.IncludedGrant + s.Adjustment, s.PrepaidGrant, s.Unlimited ? 0 : Math.Max(0m, s.Balance), s.Usage);
+    /// <summary>
+    /// One source's entry in a balance's breakdown; <paramref name="shared"/> when it is kept on the customer's state and
+    /// read by many requests (see <see cref="BreakdownItem.Shared"/>).
+    /// </summary>
+    internal static BreakdownItem Item(BalanceSource s, bool shared = false) =>
+        new(s, s.IncludedGrant + s.Adjustment, s.PrepaidGrant, s.Unlimited ? 0 : Math.Max(0m, s.Balance), s.Usage) { Shared = shared };
 
     /// <summary>
     /// <see cref="Summarize(Working, string, IReadOnlyList{BalanceSource}, DateTimeOffset)"/> for sources without rollover

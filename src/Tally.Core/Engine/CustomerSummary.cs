@@ -11,13 +11,17 @@ namespace Tally.Core.Engine;
 /// </summary>
 internal sealed class CustomerSummary
 {
-    private CustomerSummary(BalanceSummary? summary, BreakdownItem[] items, DateTimeOffset validFrom, DateTimeOffset validUntil)
+    private CustomerSummary(BalanceSummary? summary, BreakdownItem[] items, Totals totals, DateTimeOffset validFrom, DateTimeOffset validUntil)
     {
         Summary = summary;
         Items = items;
+        _totals = totals;
         ValidFrom = validFrom;
         ValidUntil = validUntil;
     }
+
+    // The summary's three sums, kept so that swapping one entry costs O(1) instead of a re-sum of every grant.
+    private readonly Totals _totals;
 
     private const int MaxPatched = 256;
 
@@ -50,7 +54,7 @@ internal sealed class CustomerSummary
             }
             if (!s.IsExpired(now) && !s.IsDrained)
             {
-                items.Add(BalanceView.Item(s));
+                items.Add(BalanceView.Item(s, shared: true));
             }
         }
         var built = Build(featureId, [.. items], from, until);
@@ -83,6 +87,8 @@ internal sealed class CustomerSummary
             return true;
         }
         BreakdownItem[]? items = null;
+        var totals = _totals;
+        var exact = true;
         foreach (var (id, changed) in overlay)
         {
             if (changed is null || changed.FeatureId != featureId || w.Base.FindSource(id) is not { } old)
@@ -108,11 +114,20 @@ internal sealed class CustomerSummary
                 return false;
             }
             items ??= (BreakdownItem[])Items.Clone();
-            items[i] = BalanceView.Item(changed);
+            var item = BalanceView.Item(changed);
+            if (exact && totals.TryReplace(items[i], item, out var next))
+            {
+                totals = next;
+            }
+            else
+            {
+                exact = false;
+            }
+            items[i] = item;
         }
         if (items is not null)
         {
-            result = BalanceView.Summarize(featureId, items);
+            result = exact ? totals.Patch(Summary!, items) : BalanceView.Summarize(featureId, items);
         }
         return true;
     }
@@ -142,12 +157,14 @@ internal sealed class CustomerSummary
             return null;
         }
         var items = (BreakdownItem[])Items.Clone();
-        items[i] = BalanceView.Item(updated);
-        return Build(featureId, items, ValidFrom, ValidUntil);
+        var item = BalanceView.Item(updated, shared: true);
+        var exact = _totals.TryReplace(items[i], item, out var totals);
+        items[i] = item;
+        return exact ? new(totals.Patch(Summary!, items), items, totals, ValidFrom, ValidUntil) : Build(featureId, items, ValidFrom, ValidUntil);
     }
 
     private static CustomerSummary Build(string featureId, BreakdownItem[] items, DateTimeOffset from, DateTimeOffset until) =>
-        new(items.Length == 0 ? null : BalanceView.Summarize(featureId, items), items, from, until);
+        new(items.Length == 0 ? null : BalanceView.Summarize(featureId, items), items, Totals.Of(items), from, until);
 
     private static int IndexOf(BreakdownItem[] items, BalanceSource s)
     {
@@ -161,5 +178,51 @@ internal sealed class CustomerSummary
             else hi = mid - 1;
         }
         return -1;
+    }
+
+
+    /// <summary>
+    /// The sums of <see cref="BalanceView.Summarize(string, BreakdownItem[])"/> over the same entries, as
+    /// <see cref="ExactSum"/>s: an entry swapped for one that differs only in what is summed patches the summary in O(1).
+    /// </summary>
+    private struct Totals
+    {
+        private ExactSum _granted;
+        private ExactSum _remaining;
+        private ExactSum _usage;
+
+        public static Totals Of(BreakdownItem[] items)
+        {
+            var t = new Totals { _granted = ExactSum.Empty, _remaining = ExactSum.Empty, _usage = ExactSum.Empty };
+            foreach (var item in items)
+            {
+                t._granted.Add(item.Source.Granted);
+                t._remaining.Add(item.Remaining);
+                t._usage.Add(item.Source.Usage);
+            }
+            return t;
+        }
+
+        /// <summary>These totals with <paramref name="old"/> swapped for <paramref name="updated"/>; false when that needs a re-sum.</summary>
+        public readonly bool TryReplace(BreakdownItem old, BreakdownItem updated, out Totals result)
+        {
+            result = this;
+            var (a, b) = (old.Source, updated.Source);
+            // Everything else the summary takes from a source (flags, caps, the next reset) must be unchanged.
+            return a.Unlimited == b.Unlimited && a.UsageAllowed == b.UsageAllowed && SameDecimal(a.MaxPurchase, b.MaxPurchase)
+                && a.NextResetAt == b.NextResetAt
+                && _granted.TryReplace(a.Granted, b.Granted, out result._granted)
+                && _remaining.TryReplace(old.Remaining, updated.Remaining, out result._remaining)
+                && _usage.TryReplace(a.Usage, b.Usage, out result._usage);
+        }
+
+        /// <summary><paramref name="summary"/> (of the entries these totals came from) with these totals and <paramref name="items"/>.</summary>
+        public readonly BalanceSummary Patch(BalanceSummary summary, BreakdownItem[] items) => summary.Unlimited
+            ? summary with { Usage = _usage.Value, Breakdown = items }
+            : summary with { Granted = _granted.Value, Remaining = _remaining.Value, Usage = _usage.Value, Breakdown = items };
+
+        // The same value written the same way (a cap of 10 and one of 10.0 print differently).
+        private static bool SameDecimal(decimal? x, decimal? y) =>
+            x is { } a ? y is { } b && a == b && a.Scale == b.Scale : y is null;
     }
 }

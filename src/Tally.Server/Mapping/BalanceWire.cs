@@ -22,13 +22,15 @@ public static class BalanceWire
         MaxPurchase = b.MaxPurchase,
         NextResetAt = Ms(b.NextResetAt),
         Breakdown = b.Breakdown.Select(ToWire).ToList(),
-        Rollovers = b.Rollovers.Count == 0 ? null : b.Rollovers.Select(r => new BalanceRollover
-        {
-            Granted = r.Granted,
-            Balance = r.Balance,
-            ExpiresAt = Ms(r.ExpiresAt),
-        }).ToList(),
+        Rollovers = b.Rollovers.Count == 0 ? null : ToWire(b.Rollovers),
     };
+
+    public static List<BalanceRollover> ToWire(IReadOnlyList<RolloverView> rollovers) => rollovers.Select(r => new BalanceRollover
+    {
+        Granted = r.Granted,
+        Balance = r.Balance,
+        ExpiresAt = Ms(r.ExpiresAt),
+    }).ToList();
 
     public static BalanceBreakdown ToWire(BreakdownItem i) => new()
     {

@@ -108,28 +108,20 @@ internal static class Check
             }
             : null;
         var outcome = Metering.Check(w, cat, feature, r.EntityId, required, now, consume);
-        Dictionary<string, Balance?>? balances = null;
+        IReadOnlyList<(string FeatureId, BalanceSummary? Balance)>? balances = null;
         if (outcome.Consumed is { Status: TrackStatus.Applied } consumed)
         {
             if (lockRequest is not null)
             {
                 Locks.Hold(w, lockRequest.LockId, feature.Id, r.EntityId, required, lockRequest.ExpiresAt, consumed.Event!.Deltas, now, usageRecorded: false);
             }
-            var (_, map) = Metering.TrackBalances(w, cat, consume!, consumed, now);
-            balances = map.ToDictionary(m => m.FeatureId, m => m.Balance.ToWire());
+            (_, balances) = Metering.TrackBalances(w, cat, consume!, consumed, now);
         }
-        var response = new CheckResponse
-        {
-            Allowed = outcome.Allowed,
-            CustomerId = r.CustomerId,
-            EntityId = r.EntityId,
-            RequiredBalance = outcome.RequiredBalance,
-            Balance = outcome.Balance.ToWire(),
-            Balances = balances,
-            Flag = outcome.Flag is { } f ? BalanceWire.ToFlag(f) : null,
-            Preview = r.WithPreview == true && !outcome.Allowed ? UnlockPreview.For(w, cat, feature, outcome.Balance is not null, t) : null,
-        };
-        var reply = Reply.Ok(response, TallyJsonContext.Default.CheckResponse);
+        // A CheckResponse, written from the balances directly so a stack of grants costs copies, not JSON.
+        var body = BalanceJson.Check(outcome.Allowed, r.CustomerId, r.EntityId, outcome.RequiredBalance, outcome.Balance, balances,
+            outcome.Flag is { } f ? BalanceWire.ToFlag(f) : null,
+            r.WithPreview == true && !outcome.Allowed ? UnlockPreview.For(w, cat, feature, outcome.Balance is not null, t) : null);
+        var reply = new Reply(200, body);
         return outcome.Consumed is { Status: TrackStatus.Applied } ? UnitContext.Commit(w, reply) : UnitContext.Answer(w, reply);
     }
 }

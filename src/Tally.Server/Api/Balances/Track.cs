@@ -156,20 +156,13 @@ internal static class Track
             Locks.Hold(w, lockRequest.LockId, features[0].Id, r.EntityId, cmd.Value, lockRequest.ExpiresAt, outcome.Event!.Deltas, now, usageRecorded: true);
         }
         var (balance, map) = Metering.TrackBalances(w, cat, cmd, outcome, now);
-        var response = new BalancesTrackResponse
-        {
-            CustomerId = r.CustomerId,
-            EntityId = r.EntityId,
-            EventName = r.EventName,
-            Value = cmd.Value,
-            Balance = balance.ToWire(),
-            Balances = map.Count >= 2 ? map.ToDictionary(m => m.FeatureId, m => m.Balance.ToWire()) : null,
-            Deductions = outcome.Event!.Deltas
-                .GroupBy(d => d.SourceId)
-                .Select(g => BalanceWire.ToWire(g.First() with { Value = g.Sum(d => d.Value) }))
-                .ToList(),
-        };
-        return (Reply.Ok(response, TallyJsonContext.Default.BalancesTrackResponse), true);
+        var deductions = outcome.Event!.Deltas
+            .GroupBy(d => d.SourceId)
+            .Select(g => BalanceWire.ToWire(g.First() with { Value = g.Sum(d => d.Value) }))
+            .ToList();
+        // A BalancesTrackResponse, written from the balances directly so a stack of grants costs copies, not JSON.
+        var body = BalanceJson.Track(r.CustomerId, r.EntityId, r.EventName, cmd.Value, balance, map.Count >= 2 ? map : null, deductions);
+        return (new Reply(200, body), true);
     }
 
     /// <summary>
