@@ -37,6 +37,9 @@ internal static class Interleaved
         Pair("cycle: + state update after commit", rounds, 2000, c1.Committed, c101.Committed);
         Pair("cycle: + answer JSON (whole track)", rounds, 1000, c1.Answered, c101.Answered);
         Pair("cycle: answer JSON with its balances, uncommitted", rounds, 1000, c1.AnswerOnly, c101.AnswerOnly);
+        Pair("cycle: + answer written by BalanceJson (whole track)", rounds, 1000, c1.AnsweredWritten, c101.AnsweredWritten);
+        Pair("cycle: answer written by BalanceJson with its balances, uncommitted", rounds, 1000, c1.AnswerWrittenOnly, c101.AnswerWrittenOnly);
+        Pair("101 grants, whole track: BalanceJson vs serializer", rounds, 1000, c101.Answered, c101.AnsweredWritten);
         Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 

@@ -81,6 +81,34 @@ public class TrackCycleBenchmarks
         return body;
     }
 
+    /// <summary>The whole cycle with the answer written as the server now writes it (<see cref="BalanceJson"/>).</summary>
+    [Benchmark]
+    public byte[] AnsweredWritten()
+    {
+        var w = new Working(_state);
+        var outcome = Metering.Track(w, _catalog, _track, State.Now);
+        var (balance, map) = Metering.TrackBalances(w, _catalog, _track, outcome, State.Now);
+        var body = Written(balance, map, outcome);
+        _state.Apply(w.ToChanges());
+        return body;
+    }
+
+    /// <summary>As <see cref="AnswerOnly"/>, written by <see cref="BalanceJson"/>.</summary>
+    [Benchmark]
+    public byte[] AnswerWrittenOnly()
+    {
+        var w = new Working(_state);
+        var outcome = Metering.Track(w, _catalog, _track, State.Now);
+        var (balance, map) = Metering.TrackBalances(w, _catalog, _track, outcome, State.Now);
+        return Written(balance, map, outcome);
+    }
+
+    private static byte[] Written(BalanceSummary? balance, IReadOnlyList<(string FeatureId, BalanceSummary? Balance)> map, TrackOutcome outcome) =>
+        BalanceJson.Track("cus_bench", null, null, 1m, balance, map.Count >= 2 ? map : null, outcome.Event!.Deltas
+            .GroupBy(d => d.SourceId)
+            .Select(g => BalanceWire.ToWire(g.First() with { Value = g.Sum(d => d.Value) }))
+            .ToList());
+
     /// <summary>The answer's JSON alone, for the balances of one (uncommitted) track.</summary>
     [Benchmark]
     public byte[] AnswerOnly()
@@ -91,7 +119,7 @@ public class TrackCycleBenchmarks
         return Answer(balance, map, outcome);
     }
 
-    // What Tally.Server.Api.Balances.Track writes (the route class is internal to the server).
+    // What Tally.Server.Api.Balances.Track wrote before BalanceJson: the mapped response through the serializer.
     private static byte[] Answer(BalanceSummary? balance, IReadOnlyList<(string FeatureId, BalanceSummary? Balance)> map, TrackOutcome outcome) =>
         JsonSerializer.SerializeToUtf8Bytes(new BalancesTrackResponse
         {

@@ -172,8 +172,10 @@ public static class BalanceJson
             j.WriteNull(NextResetAt);
         }
         j.WriteStartArray(Breakdown);
-        foreach (var item in b.Breakdown)
+        var items = b.Breakdown;
+        for (var i = 0; i < items.Count; i++)
         {
+            var item = items[i];
             if (item.Shared)
             {
                 j.WriteRawValue(item.Rendered(Render), skipInputValidation: true);
