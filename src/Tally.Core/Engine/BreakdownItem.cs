@@ -24,8 +24,9 @@ public sealed record BreakdownItem(
     }
 
     /// <summary>
-    /// True when the entry lives on the customer's state (its cached balance of the feature), so every request that reads
-    /// the balance until the source changes shows this very entry: worth rendering once (<see cref="Rendered"/>).
+    /// True when the entry lives on the customer's state (its cached balance of the feature, one small enough to be patched
+    /// rather than rebuilt), so every request that reads the balance until the source changes shows this very entry:
+    /// worth rendering once (<see cref="Rendered"/>).
     /// </summary>
     public bool Shared { get; internal init; }
 

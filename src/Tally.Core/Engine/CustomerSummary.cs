@@ -45,6 +45,8 @@ internal sealed class CustomerSummary
         var from = DateTimeOffset.MinValue;
         var until = DateTimeOffset.MaxValue;
         var items = new List<BreakdownItem>(order.View.Length);
+        // Entries of a balance too large to patch are made afresh after every commit of the feature: not worth rendering once.
+        var shared = order.View.Length <= MaxPatched;
         foreach (var s in order.View)
         {
             if (s.ExpiresAt is { } e)
@@ -54,7 +56,7 @@ internal sealed class CustomerSummary
             }
             if (!s.IsExpired(now) && !s.IsDrained)
             {
-                items.Add(BalanceView.Item(s, shared: true));
+                items.Add(BalanceView.Item(s, shared));
             }
         }
         var built = Build(featureId, [.. items], from, until);
