@@ -182,7 +182,6 @@ internal sealed class CustomerSummary
         return -1;
     }
 
-
     /// <summary>
     /// The sums of <see cref="BalanceView.Summarize(string, BreakdownItem[])"/> over the same entries, as
     /// <see cref="ExactSum"/>s: an entry swapped for one that differs only in what is summed patches the summary in O(1).
