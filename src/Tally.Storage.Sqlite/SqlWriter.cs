@@ -107,6 +107,7 @@ internal sealed class IndexedStatement : IDisposable
     private readonly sqlite3_stmt _stmt;
     private readonly int[] _index;
     private readonly bool _readOnly;
+    private byte[] _buffer = new byte[256];
 
     private IndexedStatement(sqlite3_stmt stmt, int[] index)
     {
@@ -188,6 +189,8 @@ internal sealed class IndexedStatement : IDisposable
     private int Bind(int at, object? value) => value switch
     {
         null or DBNull => raw.sqlite3_bind_null(_stmt, at),
+        // Encoded into a reused buffer (SQLite copies it): no UTF-8 array per string. An empty span would bind as NULL.
+        string { Length: > 0 } s => raw.sqlite3_bind_text(_stmt, at, Utf8(s)),
         string s => raw.sqlite3_bind_text(_stmt, at, s),
         long l => raw.sqlite3_bind_int64(_stmt, at, l),
         int n => raw.sqlite3_bind_int64(_stmt, at, n),
@@ -198,6 +201,16 @@ internal sealed class IndexedStatement : IDisposable
         byte[] bytes => raw.sqlite3_bind_blob(_stmt, at, bytes),
         _ => throw new InvalidOperationException($"Cannot bind a {value.GetType().Name}"),
     };
+
+    private ReadOnlySpan<byte> Utf8(string s)
+    {
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(s.Length);
+        if (_buffer.Length < max)
+        {
+            _buffer = new byte[Math.Max(max, _buffer.Length * 2)];
+        }
+        return _buffer.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(s, _buffer));
+    }
 
     private static void Check(sqlite3 db, int rc)
     {

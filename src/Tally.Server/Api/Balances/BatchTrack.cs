@@ -47,9 +47,10 @@ internal static class BatchTrack
             {
                 return Errors.Invalid(t, $"[{i}]: must be an object");
             }
-            if (Track.CheckShape(t, items[i], $"[{i}].") is { } shapeError)
+            // The indexed field prefix is built only for the item that fails.
+            if (Track.CheckShape(t, items[i]) is not null)
             {
-                return shapeError;
+                return Track.CheckShape(t, items[i], $"[{i}].")!;
             }
             var name = (items[i].EventName is not null, items[i].FeatureId ?? items[i].EventName!);
             var (f, error) = resolved.TryGetValue(name, out var known) ? (known, null) : Track.Resolve(t, items[i], catalog);
