@@ -26,6 +26,10 @@ internal static class Interleaved
         Pair("engine check, 101 vs 1 grant", rounds, 4000, () => small.Check(), () => large.Check());
         Pair("engine track + response balances + changes, 101 vs 1 grant", rounds, 2000, () => small.Track(), () => large.Track());
         Pair("track response JSON, 100 vs 1 breakdown entries", rounds, 400, () => json1.TrackResponse(), () => json100.TrackResponse());
+        using var writes = new BatchWriteBenchmarks();
+        writes.Setup();
+        Pair($"{BatchWriteBenchmarks.Events:N0} ledger rows in 64/8-row INSERTs, bound by position vs by name (ratio after/before)", rounds, 5,
+            () => writes.ByName(), () => writes.ByPosition());
         Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 

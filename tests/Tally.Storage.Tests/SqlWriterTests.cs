@@ -106,7 +106,13 @@ public sealed class SqlWriterTests : IDisposable
         var at = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
         var d = new SourceDelta
         {
-            SourceId = "s", FeatureId = "f", PlanId = "p", Interval = ResetInterval.Month, IntervalCount = 2, ResetsAt = at, Value = 1m,
+            SourceId = "s",
+            FeatureId = "f",
+            PlanId = "p",
+            Interval = ResetInterval.Month,
+            IntervalCount = 2,
+            ResetsAt = at,
+            Value = 1m,
             RolloverId = "r",
         };
         SourceDelta[] variants =
