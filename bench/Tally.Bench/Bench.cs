@@ -65,6 +65,10 @@ internal sealed partial class Bench(Options o)
             {
                 _notes["audit"] = await AuditBench.RunAsync(o, Log).ConfigureAwait(false);
             }
+            if (o.Has("peers"))
+            {
+                await PeersAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -399,6 +403,10 @@ internal sealed partial class Bench(Options o)
         if (_notes.TryGetValue("audit", out var audit))
         {
             Console.WriteLine("audit: " + audit);
+        }
+        if (_notes.TryGetValue("peers", out var peers))
+        {
+            Console.WriteLine(peers);
         }
         Console.WriteLine();
         Console.WriteLine("| scenario | run | req/s | events/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/req | peak RSS MB | syncs/s | load avg (1m) |");
