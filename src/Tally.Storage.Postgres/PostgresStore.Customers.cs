@@ -111,10 +111,13 @@ public sealed partial class PostgresStore
         }
         var single = ordered.Count == 1 && ordered[0].Units.Count == 1;
         await using var write = unit.Batch();
+        var coalesced = new Coalesced();
         for (var i = 0; i < ordered.Count; i++)
         {
             var g = ordered[i];
             var state = states[i];
+            // One unit has nothing to coalesce; its writes go in place, as they always did.
+            var pending = g.Units.Count > 1 ? coalesced : null;
             foreach (var u in g.Units)
             {
                 var earlier = found.GetValueOrDefault(u) ?? (IReadOnlyList<IdempotencyRecord>)[];
@@ -131,7 +134,7 @@ public sealed partial class PostgresStore
                 {
                     if (changes is not null)
                     {
-                        WriteCustomer(write, g.Tenant, g.CustomerId, state, changes);
+                        WriteCustomer(write, g.Tenant, g.CustomerId, state, changes, pending);
                         if (changes.Notifications.Count > 0)
                         {
                             WriteOutbox(write, g.Tenant, changes.Notifications, now);
@@ -145,6 +148,10 @@ public sealed partial class PostgresStore
                     throw new NothingCommittedException(e);
                 }
                 WriteIdempotency(write, g.Tenant, records, earlier);
+            }
+            if (pending is not null)
+            {
+                WriteCoalesced(write, g.Tenant, g.CustomerId, pending);
             }
         }
         if (write.BatchCommands.Count == 0)

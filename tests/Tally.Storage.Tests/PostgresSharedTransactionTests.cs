@@ -69,9 +69,69 @@ public sealed class PostgresSharedTransactionTests : IAsyncLifetime
         {
             Assert.Equal(answers[^1], await BalanceAsync(reopened, id));
             Assert.Equal(answers.Count, (await EventsAsync(reopened, id)).Count);
+            var before = 101m + ids.IndexOf(id);
+            Assert.Equal((answers.Count, before - answers[^1]), await UsageAsync(reopened, id));
         }
         // 160 tracks of up to 64 customers: the gate's transaction, then batches of at most 32 customers.
         Assert.InRange(await TransactionsAsync(expected.Keys), 1, 1 + (expected.Count + 31) / 32);
+    }
+
+    [PostgresFact]
+    public async Task MutateCustomer_DeletesBetweenRepeatedWritesInOneTransaction_TheLastWriteWins()
+    {
+        var store = await OpenAsync(maxPoolSize: 2);
+        await CreateAsync(store, ["gate", "x", "y", "z"], _ => 100m);
+        var calls = new List<Task>();
+        await using (await HoldRowAsync("gate"))
+        {
+            calls.Add(SpendAsync(store, "gate", 1m));
+            // x: its source written, deleted, created again and written: the writes coalesced must keep that order.
+            calls.Add(SpendAsync(store, "x", 1m));
+            calls.Add(MutateAsync(store, "x", w =>
+            {
+                w.DeleteSource("src_main");
+                return true;
+            }));
+            calls.Add(MutateAsync(store, "x", w =>
+            {
+                w.Put(Source("src_main", w.TakeSeq(), T0, balance: 7m));
+                return true;
+            }));
+            calls.Add(SpendAsync(store, "x", 2m));
+            // y: spent, deleted with its ledger and usage, created again and spent.
+            calls.Add(SpendAsync(store, "y", 5m));
+            calls.Add(MutateAsync(store, "y", w =>
+            {
+                w.DeleteCustomer();
+                return true;
+            }));
+            calls.Add(store.MutateCustomerAsync(Tenant, "y", (state, _) =>
+            {
+                Assert.Null(state);
+                var w = new Working(new CustomerState(Customer("y", T0)), customerIsNew: true);
+                w.Put(Source("src_main", w.TakeSeq(), T0, balance: 3m));
+                return new Decision<bool>(true, w.ToChanges());
+            }, null, None));
+            calls.Add(SpendAsync(store, "y", 1m));
+            // z: written, then deleted for good.
+            calls.Add(SpendAsync(store, "z", 1m));
+            calls.Add(MutateAsync(store, "z", w =>
+            {
+                w.DeleteSource("src_main");
+                return true;
+            }));
+        }
+        await Task.WhenAll(calls);
+
+        var reopened = await OpenAsync(maxPoolSize: 2);
+        Assert.Equal(5m, await BalanceAsync(reopened, "x"));
+        Assert.Equal([2m, 1m], (await EventsAsync(reopened, "x")).Select(e => e.Value));
+        Assert.Equal((2, 3m), await UsageAsync(reopened, "x"));
+        Assert.Equal(2m, await BalanceAsync(reopened, "y"));
+        Assert.Equal([1m], (await EventsAsync(reopened, "y")).Select(e => e.Value));
+        Assert.Equal((1, 1m), await UsageAsync(reopened, "y"));
+        Assert.Empty((await LoadAsync(reopened, "z"))!.Sources);
+        Assert.InRange(await TransactionsAsync(["gate", "x", "y"]), 1, 2);
     }
 
     [PostgresFact]
@@ -232,6 +292,18 @@ public sealed class PostgresSharedTransactionTests : IAsyncLifetime
 
     private static Task<IReadOnlyList<LedgerEvent>> EventsAsync(ITallyStore store, string id) =>
         store.ListEventsAsync(Tenant, new EventQuery { CustomerId = id, Limit = 10_000 }, None);
+
+    private static async Task<(long Count, decimal Sum)> UsageAsync(ITallyStore store, string id)
+    {
+        var hours = await store.QueryUsageAsync(Tenant, new UsageQuery
+        {
+            CustomerId = id,
+            Names = ["messages"],
+            FromHourMs = T0.AddDays(-1).ToUnixTimeMilliseconds(),
+            ToHourMs = T0.AddDays(1).ToUnixTimeMilliseconds(),
+        }, None);
+        return (hours.Sum(h => h.Count), hours.Sum(h => h.Sum));
+    }
 
     /// <summary>
     /// Takes the customer's row lock on a connection of the test's own (the store takes its advisory lock, then
