@@ -75,13 +75,10 @@ public sealed partial class PostgresStore
             {
                 AddIdempotencyLookup(batch, tenant, key);
             }
-            foreach (var g in ordered)
+            AddCustomerLocks(batch, [.. ordered.Select(g => g.Queue.LockKey)]);
+            foreach (var (tenant, _) in tenants)
             {
-                AddCustomerLock(batch, g.Tenant, g.CustomerId);
-            }
-            foreach (var g in ordered)
-            {
-                AddCustomerLoad(batch, g.Tenant, g.CustomerId);
+                AddCustomersLoad(batch, tenant, [.. ordered.Where(g => g.Tenant == tenant).Select(g => g.CustomerId)]);
             }
             foreach (var (tenant, cached) in tenants)
             {
@@ -96,13 +93,15 @@ public sealed partial class PostgresStore
                     (found.TryGetValue(u, out var list) ? list : found[u] = []).Add(record);
                 }
             }
-            foreach (var _ in ordered)
+            await results.NextAsync(ct).ConfigureAwait(false); // the advisory locks
+            foreach (var (tenant, _) in tenants)
             {
-                await results.NextAsync(ct).ConfigureAwait(false); // the advisory lock
-            }
-            for (var i = 0; i < ordered.Count; i++)
-            {
-                states[i] = await ReadCustomerAsync(results, ct).ConfigureAwait(false);
+                var members = Enumerable.Range(0, ordered.Count).Where(i => ordered[i].Tenant == tenant).ToList();
+                var loaded = await ReadCustomersAsync(results, [.. members.Select(i => ordered[i].CustomerId)], ct).ConfigureAwait(false);
+                for (var j = 0; j < members.Count; j++)
+                {
+                    states[members[j]] = loaded[j];
+                }
             }
             foreach (var (tenant, cached) in tenants)
             {
