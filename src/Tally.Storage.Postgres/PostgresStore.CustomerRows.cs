@@ -7,96 +7,72 @@ public sealed partial class PostgresStore
 {
     /// <summary>
     /// The advisory lock serialises everything about this customer id, including its creation when no row exists
-    /// yet; the row lock taken by <see cref="AddCustomersLoad"/> is what still holds where advisory locks are not
+    /// yet; the row lock taken by <see cref="AddCustomerLoad"/> is what still holds where advisory locks are not
     /// global (several Citus coordinators), with the primary key catching a concurrent creation.
     /// </summary>
     private static void AddCustomerLock(NpgsqlBatch batch, TenantId t, string customerId) =>
         batch.Add("SELECT pg_advisory_xact_lock($1)", P.Long(LockKeys.Customer(t, customerId)));
 
-    /// <summary>
-    /// The advisory locks of all customers of a transaction in one statement. With ORDER BY, PostgreSQL evaluates a
-    /// volatile function of the select list after sorting, so the locks are taken in ascending key order.
-    /// </summary>
-    private static void AddCustomerLocks(NpgsqlBatch batch, long[] keys) =>
-        batch.Add("SELECT pg_advisory_xact_lock(k) FROM unnest($1) AS u(k) ORDER BY k",
-            new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint, Value = keys });
-
-    /// <summary>
-    /// Every row of the tenant's customers in a transaction, in two statements whatever their number (statements,
-    /// not rows, are what a small transaction pays for): the customer rows, locked, and the child rows in the order
-    /// the state loads them (by customer, table, then id).
-    /// </summary>
-    private static void AddCustomersLoad(NpgsqlBatch batch, TenantId t, IReadOnlyList<string> customerIds)
+    private static void AddCustomerLoad(NpgsqlBatch batch, TenantId t, string customerId)
     {
-        const string scope = "org_id = $1 AND env = $2 AND customer_id = ANY($3)";
-        batch.Add($"SELECT customer_id, data::text, next_seq FROM customers WHERE {scope} FOR UPDATE",
-            P.Org(t), P.Env(t), P.TextArray(customerIds));
-        batch.Add($"""
-            SELECT customer_id, 1 AS k, entity_id AS id, data::text FROM entities WHERE {scope}
-            UNION ALL SELECT customer_id, 2, source_id, data::text FROM balance_sources WHERE {scope}
-            UNION ALL SELECT customer_id, 3, rollover_id, data::text FROM rollovers WHERE {scope}
-            UNION ALL SELECT customer_id, 4, id, data::text FROM customer_plans WHERE {scope}
-            UNION ALL SELECT customer_id, 5, lock_id, data::text FROM locks WHERE {scope}
-            ORDER BY customer_id, k, id
-            """, P.Org(t), P.Env(t), P.TextArray(customerIds));
+        batch.AddScoped($"SELECT data::text, next_seq FROM customers WHERE {Scope} FOR UPDATE", t, customerId);
+        // The child rows in one statement (statements, not rows, are what a small transaction pays for), in the
+        // order the state loads them: by table, then by id.
+        batch.AddScoped($"""
+            SELECT 1 AS k, entity_id AS id, data::text FROM entities WHERE {Scope}
+            UNION ALL SELECT 2, source_id, data::text FROM balance_sources WHERE {Scope}
+            UNION ALL SELECT 3, rollover_id, data::text FROM rollovers WHERE {Scope}
+            UNION ALL SELECT 4, id, data::text FROM customer_plans WHERE {Scope}
+            UNION ALL SELECT 5, lock_id, data::text FROM locks WHERE {Scope}
+            ORDER BY k, id
+            """, t, customerId);
     }
 
-    /// <summary>Reads what <see cref="AddCustomersLoad"/> asked for: each customer's state (null when it has no row), in the order given.</summary>
-    private static async Task<CustomerState?[]> ReadCustomersAsync(ResultCursor results, IReadOnlyList<string> customerIds, CancellationToken ct)
+    private static async Task<CustomerState?> ReadCustomerAsync(ResultCursor results, CancellationToken ct)
     {
         var r = await results.NextAsync(ct).ConfigureAwait(false);
-        var rows = new Dictionary<string, LoadedRows>(customerIds.Count, StringComparer.Ordinal);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        Customer? customer = null;
+        long nextSeq = 1;
+        if (await r.ReadAsync(ct).ConfigureAwait(false))
         {
-            rows[r.GetString(0)] = new LoadedRows(RowCodec.Read<Customer>(r.GetString(1)), r.GetInt64(2));
+            customer = RowCodec.Read<Customer>(r.GetString(0));
+            nextSeq = r.GetInt64(1);
         }
+        var entities = new List<Entity>();
+        var sources = new List<BalanceSource>();
+        var rollovers = new List<RolloverBucket>();
+        var plans = new List<CustomerPlan>();
+        var locks = new List<BalanceLock>();
         r = await results.NextAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
-            if (!rows.TryGetValue(r.GetString(0), out var loaded))
-            {
-                continue; // rows left behind without their customer row: not a customer, as before
-            }
-            var json = r.GetString(3);
-            switch (r.GetInt32(1))
+            var json = r.GetString(2);
+            switch (r.GetInt32(0))
             {
                 case 1:
-                    loaded.Entities.Add(RowCodec.Read<Entity>(json));
+                    entities.Add(RowCodec.Read<Entity>(json));
                     break;
                 case 2:
-                    loaded.Sources.Add(RowCodec.Read<BalanceSource>(json));
+                    sources.Add(RowCodec.Read<BalanceSource>(json));
                     break;
                 case 3:
-                    loaded.Rollovers.Add(RowCodec.Read<RolloverBucket>(json));
+                    rollovers.Add(RowCodec.Read<RolloverBucket>(json));
                     break;
                 case 4:
-                    loaded.Plans.Add(RowCodec.Read<CustomerPlan>(json));
+                    plans.Add(RowCodec.Read<CustomerPlan>(json));
                     break;
                 default:
-                    loaded.Locks.Add(RowCodec.Read<BalanceLock>(json));
+                    locks.Add(RowCodec.Read<BalanceLock>(json));
                     break;
             }
         }
-        var states = new CustomerState?[customerIds.Count];
-        for (var i = 0; i < states.Length; i++)
+        if (customer is null)
         {
-            if (rows.TryGetValue(customerIds[i], out var loaded))
-            {
-                var state = new CustomerState(loaded.Customer);
-                state.Load(loaded.Entities, loaded.Sources, loaded.Rollovers, loaded.Plans, loaded.Locks, loaded.NextSeq);
-                states[i] = state;
-            }
+            return null;
         }
-        return states;
-    }
-
-    private sealed record LoadedRows(Customer Customer, long NextSeq)
-    {
-        public List<Entity> Entities { get; } = [];
-        public List<BalanceSource> Sources { get; } = [];
-        public List<RolloverBucket> Rollovers { get; } = [];
-        public List<CustomerPlan> Plans { get; } = [];
-        public List<BalanceLock> Locks { get; } = [];
+        var state = new CustomerState(customer);
+        state.Load(entities, sources, rollovers, plans, locks, nextSeq);
+        return state;
     }
 
     /// <summary>Adds a unit's changes; with <paramref name="coalesced"/>, its source and usage writes wait there.</summary>

@@ -75,10 +75,13 @@ public sealed partial class PostgresStore
             {
                 AddIdempotencyLookup(batch, tenant, key);
             }
-            AddCustomerLocks(batch, [.. ordered.Select(g => g.Queue.LockKey)]);
-            foreach (var (tenant, _) in tenants)
+            foreach (var g in ordered)
             {
-                AddCustomersLoad(batch, tenant, [.. ordered.Where(g => g.Tenant == tenant).Select(g => g.CustomerId)]);
+                AddCustomerLock(batch, g.Tenant, g.CustomerId);
+            }
+            foreach (var g in ordered)
+            {
+                AddCustomerLoad(batch, g.Tenant, g.CustomerId);
             }
             foreach (var (tenant, cached) in tenants)
             {
@@ -93,15 +96,13 @@ public sealed partial class PostgresStore
                     (found.TryGetValue(u, out var list) ? list : found[u] = []).Add(record);
                 }
             }
-            await results.NextAsync(ct).ConfigureAwait(false); // the advisory locks
-            foreach (var (tenant, _) in tenants)
+            foreach (var _ in ordered)
             {
-                var members = Enumerable.Range(0, ordered.Count).Where(i => ordered[i].Tenant == tenant).ToList();
-                var loaded = await ReadCustomersAsync(results, [.. members.Select(i => ordered[i].CustomerId)], ct).ConfigureAwait(false);
-                for (var j = 0; j < members.Count; j++)
-                {
-                    states[members[j]] = loaded[j];
-                }
+                await results.NextAsync(ct).ConfigureAwait(false); // the advisory lock
+            }
+            for (var i = 0; i < ordered.Count; i++)
+            {
+                states[i] = await ReadCustomerAsync(results, ct).ConfigureAwait(false);
             }
             foreach (var (tenant, cached) in tenants)
             {
