@@ -19,12 +19,15 @@ internal sealed class CommitPipeline : IAsyncDisposable
     private readonly SqlWriter _writer;
     private readonly Task _loop;
     private long _epoch;
+    private long _waiting;
 
     public CommitPipeline(SqliteConnection connection)
     {
         _connection = connection;
         _writer = new SqlWriter(connection);
         _loop = Task.Run(RunAsync);
+        // A single-reader channel cannot count its items, so the pipeline counts them for the queue-depth metric.
+        TallyMetrics.ObserveQueue(this, static p => Volatile.Read(ref ((CommitPipeline)p)._waiting));
     }
 
     /// <summary>Bumped after a failed commit: state cached before it must be reloaded.</summary>
@@ -38,7 +41,7 @@ internal sealed class CommitPipeline : IAsyncDisposable
         {
             throw new ObjectDisposedException(nameof(CommitPipeline));
         }
-        TallyMetrics.QueueChanged(1);
+        Interlocked.Increment(ref _waiting);
         return item.Done.Task;
     }
 
@@ -51,7 +54,7 @@ internal sealed class CommitPipeline : IAsyncDisposable
             batch.Clear();
             while (batch.Count < MaxBatch && reader.TryRead(out var item))
             {
-                TallyMetrics.QueueChanged(-1);
+                Interlocked.Decrement(ref _waiting);
                 if (item.Epoch != _epoch)
                 {
                     item.Done.TrySetException(new StaleStateException());
