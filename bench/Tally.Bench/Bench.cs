@@ -65,6 +65,10 @@ internal sealed partial class Bench(Options o)
             {
                 _notes["audit"] = await AuditBench.RunAsync(o, Log).ConfigureAwait(false);
             }
+            if (o.Has("peers"))
+            {
+                await PeersAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -340,11 +344,15 @@ internal sealed partial class Bench(Options o)
         if (o.Warmup > 0)
         {
             // The same paced load unrecorded first: a low, steady rate takes code paths (and tier-up) of its own.
-            var w = await Paced.RunAsync(server.Port, spec, rate, connections, o.Warmup).ConfigureAwait(false);
+            var w = await PacedC.TryRunAsync(o, server.Port, spec, rate, connections, o.Warmup).ConfigureAwait(false)
+                ?? await Paced.RunAsync(server.Port, spec, rate, connections, o.Warmup).ConfigureAwait(false);
             Log($"warm-up paced {spec.Path} at {rate:N0}/s: p99 {w.P99Ms:0.00} ms, errors {w.Errors}");
         }
-        var row = await _measure.RunAsync(scenario, label, "paced", connections, server, o.Duration,
-            _ => Paced.RunAsync(server.Port, spec, rate, connections, o.Duration)).ConfigureAwait(false);
+        // The C client when gcc can build it (it keeps its schedule on two cores), else the .NET one.
+        var native = await PacedC.BuildAsync(o).ConfigureAwait(false) is not null;
+        var row = await _measure.RunAsync(scenario, label, native ? "pace (C)" : "paced (.NET)", connections, server, o.Duration,
+            async _ => await PacedC.TryRunAsync(o, server.Port, spec, rate, connections, o.Duration).ConfigureAwait(false)
+                ?? await Paced.RunAsync(server.Port, spec, rate, connections, o.Duration).ConfigureAwait(false)).ConfigureAwait(false);
         Record(row);
         return row;
     }
@@ -399,6 +407,10 @@ internal sealed partial class Bench(Options o)
         if (_notes.TryGetValue("audit", out var audit))
         {
             Console.WriteLine("audit: " + audit);
+        }
+        if (_notes.TryGetValue("peers", out var peers))
+        {
+            Console.WriteLine(peers);
         }
         Console.WriteLine();
         Console.WriteLine("| scenario | run | req/s | events/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/req | peak RSS MB | syncs/s | load avg (1m) |");

@@ -156,7 +156,7 @@ internal static class Paced
 
     private sealed record ConnResult(List<long> Corrected, List<long> Uncorrected, List<long> Lag, long Errors, long Late, long LastEnd);
 
-    private static byte[] Encode(RequestSpec spec, string? body)
+    internal static byte[] Encode(RequestSpec spec, string? body)
     {
         var bytes = body is null ? [] : Encoding.UTF8.GetBytes(body);
         var head = $"{spec.Method} {spec.Path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {Server.Key}\r\n"

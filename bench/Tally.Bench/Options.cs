@@ -6,6 +6,7 @@ internal sealed record Options
 {
     public string Root { get; init; } = "";
     public string ServerDll { get; init; } = "";
+    public string NaiveDll { get; init; } = "";
     public string Lua { get; init; } = "";
     public string WorkDir { get; init; } = "";
     public double Duration { get; init; } = 10;
@@ -28,16 +29,17 @@ internal sealed record Options
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnv { get; init; } = [];
     public HashSet<string> Scenarios { get; init; } = [.. Default];
 
-    /// <summary>What runs unless --scenarios says otherwise: "resident", "webhooks", "dashboard", "aggregate" and "audit" are asked for by name.</summary>
+    /// <summary>What runs unless --scenarios says otherwise: "resident", "webhooks", "dashboard", "aggregate", "audit" and "peers" are asked for by name.</summary>
     public static readonly string[] Default = ["fsync", "livez", "track", "check", "check-paced", "batch", "flat", "postgres"];
 
-    public static readonly string[] All = [.. Default, "resident", "webhooks", "dashboard", "aggregate", "audit"];
+    public static readonly string[] All = [.. Default, "resident", "webhooks", "dashboard", "aggregate", "audit", "peers"];
 
     public bool Has(string scenario) => Scenarios.Contains(scenario);
 
     public const string Usage = """
         Tally.Bench: starts the Release server with a temporary database, seeds it over HTTP and measures it with wrk.
           --server PATH            server dll (default src/Tally.Server/bin/Release/net10.0/Tally.Server.dll)
+          --naive PATH             the naive baseline's dll for "peers" (default bench/Tally.Naive/bin/Release/net10.0/Tally.Naive.dll)
           --lua PATH               wrk script (default bench/lua/bench.lua)
           --work DIR               scratch dir for databases and logs (default bench/.work/<time>; must be a real disk)
           --duration S             seconds per measured run (default 10)
@@ -58,8 +60,10 @@ internal sealed record Options
           --webhook-rate R         events/s raised beside the track run of the webhooks scenario (default 100)
           --scenarios a,b,...      any of: fsync, livez, track, check, check-paced, batch, flat, postgres, resident, webhooks,
                                    dashboard, aggregate (1M events, events.aggregate timings, track with/without
-                                   controls; also on PostgreSQL with --postgres), audit (admin.audit of --flat-customers)
-                                   (default all but resident, webhooks, dashboard, aggregate and audit; "all" means every one)
+                                   controls; also on PostgreSQL with --postgres), audit (admin.audit of --flat-customers),
+                                   peers (track/check on Tally SQLite, Tally PostgreSQL and the naive baseline on the
+                                   --postgres cluster and SQLite, interleaved; --rounds applies)
+                                   (default all but resident, webhooks, dashboard, aggregate, audit and peers; "all" means every one)
           --server-env KEY=VALUE   extra environment for the server (repeatable), e.g. runtime knobs to compare
           --keep                   keep the scratch dir
         """;
@@ -71,6 +75,7 @@ internal sealed record Options
         {
             Root = root,
             ServerDll = Path.Combine(root, "src/Tally.Server/bin/Release/net10.0/Tally.Server.dll"),
+            NaiveDll = Path.Combine(root, "bench/Tally.Naive/bin/Release/net10.0/Tally.Naive.dll"),
             Lua = Path.Combine(root, "bench/lua/bench.lua"),
             WorkDir = Path.Combine(root, "bench/.work", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)),
         };
@@ -82,6 +87,7 @@ internal sealed record Options
             o = args[i] switch
             {
                 "--server" => o with { ServerDll = Path.GetFullPath(Next()) },
+                "--naive" => o with { NaiveDll = Path.GetFullPath(Next()) },
                 "--lua" => o with { Lua = Path.GetFullPath(Next()) },
                 "--work" => o with { WorkDir = Path.GetFullPath(Next()) },
                 "--duration" => o with { Duration = D() },

@@ -40,6 +40,10 @@ internal static class Interleaved
         Pair("cycle: + answer written by BalanceJson (whole track)", rounds, 1000, c1.AnsweredWritten, c101.AnsweredWritten);
         Pair("cycle: answer written by BalanceJson with its balances, uncommitted", rounds, 1000, c1.AnswerWrittenOnly, c101.AnswerWrittenOnly);
         Pair("101 grants, whole track: BalanceJson vs serializer", rounds, 1000, c101.Answered, c101.AnsweredWritten);
+        using var writes = new BatchWriteBenchmarks();
+        writes.Setup();
+        Pair($"{BatchWriteBenchmarks.Events:N0} ledger rows in 64/8-row INSERTs, bound by position vs by name (ratio after/before)", rounds, 5,
+            () => writes.ByName(), () => writes.ByPosition());
         Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 

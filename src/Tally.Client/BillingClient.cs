@@ -22,7 +22,7 @@ public sealed class BillingClient
         ArgumentNullException.ThrowIfNull(parameters);
         Guard.NotEmpty(parameters.CustomerId, "AttachParams.CustomerId", nameof(parameters));
         Guard.NotEmpty(parameters.PlanId, "AttachParams.PlanId", nameof(parameters));
-        return _transport.PostAsync("billing.attach", parameters, C.Default.AttachParams, C.Default.AttachResponse, mutating: true, ct);
+        return _transport.PostAsync("billing.attach", parameters, C.Default.AttachParams, ExplicitNulls.Of(parameters.Customize), C.Default.AttachResponse, mutating: true, ct);
     }
 
     /// <summary>
@@ -38,7 +38,7 @@ public sealed class BillingClient
     {
         ArgumentNullException.ThrowIfNull(parameters);
         Guard.NotEmpty(parameters.CustomerId, "UpdateBillingParams.CustomerId", nameof(parameters));
-        return _transport.PostAsync("billing.update", parameters, C.Default.UpdateBillingParams, C.Default.AttachResponse, mutating: true, ct);
+        return _transport.PostAsync("billing.update", parameters, C.Default.UpdateBillingParams, ExplicitNulls.Of(parameters.Customize), C.Default.AttachResponse, mutating: true, ct);
     }
 
     /// <summary>
@@ -55,6 +55,6 @@ public sealed class BillingClient
         ArgumentNullException.ThrowIfNull(parameters);
         Guard.NotEmpty(parameters.CustomerId, "AttachParams.CustomerId", nameof(parameters));
         Guard.NotEmpty(parameters.PlanId, "AttachParams.PlanId", nameof(parameters));
-        return _transport.PostAsync("billing.preview_attach", parameters, C.Default.AttachParams, C.Default.PreviewAttachResponse, mutating: false, ct);
+        return _transport.PostAsync("billing.preview_attach", parameters, C.Default.AttachParams, ExplicitNulls.Of(parameters.Customize), C.Default.PreviewAttachResponse, mutating: false, ct);
     }
 }

@@ -46,7 +46,10 @@ public sealed class PlansClient
         _transport.PostAsync("plans.list", parameters ?? new ListPlansParams(), C.Default.ListPlansParams, C.Default.ListResponsePlan, mutating: false, ct);
 
     /// <summary><c>plans.update</c>.</summary>
-    /// <param name="parameters">Plan id and the fields to change.</param>
+    /// <param name="parameters">
+    /// Plan id and the fields to change; setting <see cref="UpdatePlanParams.Price"/> or
+    /// <see cref="UpdatePlanParams.FreeTrial"/> to null sends an explicit null, which removes it.
+    /// </param>
     /// <param name="ct">Cancels the call, including waits between retries.</param>
     /// <returns>The updated plan.</returns>
     /// <exception cref="ArgumentException">Empty plan id.</exception>
@@ -56,7 +59,7 @@ public sealed class PlansClient
         ArgumentNullException.ThrowIfNull(parameters);
         Guard.NotEmpty(parameters.PlanId, "UpdatePlanParams.PlanId", nameof(parameters));
         Guard.NullOrNotEmpty(parameters.NewPlanId, "UpdatePlanParams.NewPlanId", nameof(parameters));
-        return _transport.PostAsync("plans.update", parameters, C.Default.UpdatePlanParams, C.Default.Plan, mutating: true, ct);
+        return _transport.PostAsync("plans.update", parameters, C.Default.UpdatePlanParams, ExplicitNulls.Of(parameters), C.Default.Plan, mutating: true, ct);
     }
 
     /// <summary><c>plans.delete</c>.</summary>

@@ -75,10 +75,13 @@ public sealed partial class PostgresStore
         return state;
     }
 
-    private static void WriteCustomer(NpgsqlBatch b, TenantId t, string customerId, CustomerState? state, CustomerChanges c)
+    /// <summary>Adds a unit's changes; with <paramref name="coalesced"/>, its source and usage writes wait there.</summary>
+    private static void WriteCustomer(NpgsqlBatch b, TenantId t, string customerId, CustomerState? state, CustomerChanges c,
+        Coalesced? coalesced = null)
     {
         if (c.DeleteCustomer)
         {
+            coalesced?.Clear();
             // As in the SQLite store, a deletion writes nothing else: every row of the customer goes, its ledger too.
             foreach (var (table, _) in CustomerTables)
             {
@@ -130,17 +133,18 @@ public sealed partial class PostgresStore
         }
         foreach (var s in c.UpsertSources)
         {
-            b.AddScoped("""
-                INSERT INTO balance_sources (org_id, env, customer_id, source_id, feature_id, entity_id, balance, next_reset_at, expires_at, data)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                ON CONFLICT (org_id, env, customer_id, source_id) DO UPDATE SET
-                    feature_id = excluded.feature_id, entity_id = excluded.entity_id, balance = excluded.balance,
-                    next_reset_at = excluded.next_reset_at, expires_at = excluded.expires_at, data = excluded.data
-                """, t, customerId, P.Text(s.Id), P.Text(s.FeatureId), P.Text(s.EntityId), P.Num(s.Balance),
-                P.Long(RowCodec.Ms(s.NextResetAt)), P.Long(RowCodec.Ms(s.ExpiresAt)), P.Json(RowCodec.Write(s)));
+            if (coalesced is not null)
+            {
+                coalesced.Sources[s.Id] = s;
+            }
+            else
+            {
+                WriteSource(b, t, customerId, s);
+            }
         }
         foreach (var id in c.DeleteSources)
         {
+            coalesced?.Sources.Remove(id);
             b.AddScoped($"DELETE FROM rollovers WHERE {Scope} AND source_id = $4", t, customerId, P.Text(id));
             b.AddScoped($"DELETE FROM balance_sources WHERE {Scope} AND source_id = $4", t, customerId, P.Text(id));
         }
@@ -174,6 +178,13 @@ public sealed partial class PostgresStore
                 """, t, customerId, P.Text(e.Id), P.Text(e.Kind.ToString()), P.Text(e.EntityId), P.Text(e.EventName), P.Num(e.Value),
                 P.Text(e.PropertiesJson), P.Long(RowCodec.Ms(e.Timestamp)), P.Text(e.IdempotencyKey), P.Json(RowCodec.Write(e.Deltas)));
         }
-        AddUsageRollup(b, t, customerId, c.Events);
+        if (coalesced is not null)
+        {
+            coalesced.Add(c.Events);
+        }
+        else
+        {
+            AddUsageRollup(b, t, customerId, c.Events);
+        }
     }
 }

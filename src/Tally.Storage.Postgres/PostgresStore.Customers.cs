@@ -1,4 +1,3 @@
-using Npgsql;
 using Tally.Core.Domain;
 using Tally.Core.Storage;
 
@@ -28,152 +27,132 @@ public sealed partial class PostgresStore
         using var claim = await _claims.ClaimAsync(tenant, idempotency, ct).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
         var pending = new Pending<T>(work, idempotency);
-        var queue = _queues.GetOrAdd((tenant, customerId), _ => new CustomerQueue());
-        bool start;
-        lock (queue)
-        {
-            queue.Items.Add(pending);
-            start = !queue.Running;
-            queue.Running = true;
-        }
-        if (start)
-        {
-            _ = Task.Run(() => DrainAsync(queue, tenant, customerId));
-        }
+        Enqueue(tenant, customerId, pending);
         // Not cancellable once queued: the unit may already be committing, and its caller must learn the outcome.
         return await pending.Done.Task.ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Runs a customer's queued units, up to <see cref="MaxUnitsPerTransaction"/> per transaction, until none are
-    /// left. Units that arrive while a transaction is open wait for the next one: under load a customer's units
-    /// share one lock acquisition, one load and one commit instead of queueing one transaction each on its lock.
+    /// One transaction for the units of several customers. Round trip 1: BEGIN; then every lock in one global order,
+    /// so two workers or two nodes can never wait on each other in a cycle: first the idempotency keys of all units
+    /// sorted by lock key (a catalog write takes its keys the same way, then only the catalog row), then the
+    /// customers' advisory locks sorted by lock key (a rename takes its two the same way); the row locks and loads
+    /// come after all of them, so no one else holding the advisory lock can be waiting for a row we hold. Then every
+    /// customer's rows and each tenant's catalog version (statements run in order, so every read sees what the
+    /// previous holder of its lock committed). Each customer's units decide in arrival order, on the state the one
+    /// before left. Round trip 2: every unit's writes, ledger rows and idempotency records, and COMMIT. Nobody is
+    /// answered before the commit.
     /// </summary>
-    private async Task DrainAsync(CustomerQueue queue, TenantId tenant, string customerId)
-    {
-        while (true)
-        {
-            List<Pending> units;
-            lock (queue)
-            {
-                if (queue.Items.Count == 0)
-                {
-                    queue.Running = false;
-                    _queues.TryRemove(new KeyValuePair<(TenantId, string), CustomerQueue>((tenant, customerId), queue));
-                    return;
-                }
-                var n = Math.Min(queue.Items.Count, MaxUnitsPerTransaction);
-                units = queue.Items.GetRange(0, n);
-                queue.Items.RemoveRange(0, n);
-            }
-            try
-            {
-                await RetryAsync(() => MutateCustomerOnceAsync(tenant, customerId, units), CancellationToken.None).ConfigureAwait(false);
-                foreach (var unit in units)
-                {
-                    unit.Finish();
-                }
-            }
-            catch (Exception refused) when (units.Count > 1 && refused is PostgresException or NothingCommittedException)
-            {
-                // The server refused the transaction, so nothing of it was committed, and one unit's rows may be
-                // what it refused: the others must not share its fate. (A lost connection is not retried this way:
-                // the commit may have happened.)
-                foreach (var unit in units)
-                {
-                    try
-                    {
-                        await RetryAsync(() => MutateCustomerOnceAsync(tenant, customerId, [unit]), CancellationToken.None).ConfigureAwait(false);
-                        unit.Finish();
-                    }
-                    catch (Exception e)
-                    {
-                        unit.Fail(e);
-                    }
-                }
-            }
-            catch (Exception e)
-            {
-                foreach (var unit in units)
-                {
-                    unit.Fail(e);
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Round trip 1: BEGIN, the idempotency locks and lookups (in lock-key order, so two nodes never wait on each
-    /// other's keys), the customer's advisory lock and row lock, its rows and the catalog version (statements run
-    /// in order, so every read sees what the previous lock holder committed). Then each unit decides, in arrival
-    /// order, on the state the one before it left. Round trip 2: every unit's writes, ledger rows and idempotency
-    /// record, and COMMIT. Nobody is answered before the commit.
-    /// </summary>
-    private async Task<bool> MutateCustomerOnceAsync(TenantId tenant, string customerId, IReadOnlyList<Pending> units)
+    private async Task<bool> MutateCustomersOnceAsync(IReadOnlyList<Group> groups)
     {
         var ct = CancellationToken.None;
         var now = _time.GetUtcNow();
-        var cached = _catalogs.GetValueOrDefault(tenant);
-        var keyed = units.Where(u => u.Idempotency is not null)
-            .SelectMany(u => u.Idempotency!.OrderedKeys.Select(k => (Unit: u, Key: k)))
-            .OrderBy(x => LockKeys.Idempotency(tenant, x.Key)).ToList();
+        var ordered = groups.OrderBy(g => g.Queue.LockKey).ToList();
+        var keyed = new List<(Pending Unit, TenantId Tenant, string Key, long LockKey)>();
+        var tenants = new List<(TenantId Tenant, CachedCatalog? Cached)>();
+        foreach (var g in ordered)
+        {
+            foreach (var u in g.Units)
+            {
+                foreach (var key in u.Idempotency?.OrderedKeys ?? [])
+                {
+                    keyed.Add((u, g.Tenant, key, LockKeys.Idempotency(g.Tenant, key)));
+                }
+            }
+            if (!tenants.Exists(x => x.Tenant == g.Tenant))
+            {
+                tenants.Add((g.Tenant, _catalogs.GetValueOrDefault(g.Tenant)));
+            }
+        }
+        keyed.Sort((a, b) => a.LockKey.CompareTo(b.LockKey));
         await using var unit = await PgUnit.OpenAsync(_dataSource, ct).ConfigureAwait(false);
         var found = new Dictionary<Pending, List<IdempotencyRecord>>();
-        CustomerState? state;
-        Catalog catalog;
+        var states = new CustomerState?[ordered.Count];
+        var catalogs = new Dictionary<TenantId, Catalog>();
         await using (var batch = unit.Begin())
         {
-            foreach (var (_, key) in keyed)
+            foreach (var (_, tenant, key, _) in keyed)
             {
                 AddIdempotencyLookup(batch, tenant, key);
             }
-            AddCustomerLock(batch, tenant, customerId);
-            AddCustomerLoad(batch, tenant, customerId);
-            AddCatalogLoad(batch, tenant, cached);
+            foreach (var g in ordered)
+            {
+                AddCustomerLock(batch, g.Tenant, g.CustomerId);
+            }
+            foreach (var g in ordered)
+            {
+                AddCustomerLoad(batch, g.Tenant, g.CustomerId);
+            }
+            foreach (var (tenant, cached) in tenants)
+            {
+                AddCatalogLoad(batch, tenant, cached);
+            }
             await using var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var results = new ResultCursor(r);
-            foreach (var (u, key) in keyed)
+            foreach (var (u, _, key, _) in keyed)
             {
                 if (await ReadIdempotencyAsync(results, key, ct).ConfigureAwait(false) is { } record)
                 {
                     (found.TryGetValue(u, out var list) ? list : found[u] = []).Add(record);
                 }
             }
-            await results.NextAsync(ct).ConfigureAwait(false); // the advisory lock
-            state = await ReadCustomerAsync(results, ct).ConfigureAwait(false);
-            catalog = await ReadCatalogAsync(results, tenant, cached, ct).ConfigureAwait(false);
+            foreach (var _ in ordered)
+            {
+                await results.NextAsync(ct).ConfigureAwait(false); // the advisory lock
+            }
+            for (var i = 0; i < ordered.Count; i++)
+            {
+                states[i] = await ReadCustomerAsync(results, ct).ConfigureAwait(false);
+            }
+            foreach (var (tenant, cached) in tenants)
+            {
+                catalogs[tenant] = await ReadCatalogAsync(results, tenant, cached, ct).ConfigureAwait(false);
+            }
         }
+        var single = ordered.Count == 1 && ordered[0].Units.Count == 1;
         await using var write = unit.Batch();
-        foreach (var u in units)
+        var coalesced = new Coalesced();
+        for (var i = 0; i < ordered.Count; i++)
         {
-            var earlier = found.GetValueOrDefault(u) ?? (IReadOnlyList<IdempotencyRecord>)[];
-            if (u.Replay(Live(earlier, now)))
+            var g = ordered[i];
+            var state = states[i];
+            // One unit has nothing to coalesce; its writes go in place, as they always did.
+            var pending = g.Units.Count > 1 ? coalesced : null;
+            foreach (var u in g.Units)
             {
-                continue;
-            }
-            if (!u.Decide(state, catalog, out var changes, out var response, out var status))
-            {
-                continue; // the unit threw; it alone fails, and nothing of it is written
-            }
-            var records = Idempotency.Records(u.Idempotency, response, status, now);
-            try
-            {
-                if (changes is not null)
+                var earlier = found.GetValueOrDefault(u) ?? (IReadOnlyList<IdempotencyRecord>)[];
+                if (u.Replay(Live(earlier, now)))
                 {
-                    WriteCustomer(write, tenant, customerId, state, changes);
-                    if (changes.Notifications.Count > 0)
-                    {
-                        WriteOutbox(write, tenant, changes.Notifications, now);
-                    }
-                    state = CustomerStates.Advance(state, changes);
+                    continue;
                 }
+                if (!u.Decide(state, catalogs[g.Tenant], out var changes, out var response, out var status))
+                {
+                    continue; // the unit threw; it alone fails, and nothing of it is written
+                }
+                var records = Idempotency.Records(u.Idempotency, response, status, now);
+                try
+                {
+                    if (changes is not null)
+                    {
+                        WriteCustomer(write, g.Tenant, g.CustomerId, state, changes, pending);
+                        if (changes.Notifications.Count > 0)
+                        {
+                            WriteOutbox(write, g.Tenant, changes.Notifications, now);
+                        }
+                        state = CustomerStates.Advance(state, changes);
+                    }
+                }
+                catch (Exception e) when (!single)
+                {
+                    // Half of this unit's statements may be in the batch: send none of it, and let each unit run alone.
+                    throw new NothingCommittedException(e);
+                }
+                WriteIdempotency(write, g.Tenant, records, earlier);
             }
-            catch (Exception e) when (units.Count > 1)
+            if (pending is not null)
             {
-                // Half of this unit's statements may be in the batch: send none of it, and let each unit run alone.
-                throw new NothingCommittedException(e);
+                WriteCoalesced(write, g.Tenant, g.CustomerId, pending);
             }
-            WriteIdempotency(write, tenant, records, earlier);
         }
         if (write.BatchCommands.Count == 0)
         {
@@ -183,5 +162,4 @@ public sealed partial class PostgresStore
         await unit.CommitAsync(write, ct).ConfigureAwait(false);
         return true;
     }
-
 }

@@ -9,13 +9,14 @@ public sealed partial class PostgresStore
         RetryAsync(() => RenameOnceAsync(tenant, customerId, newCustomerId, ct), ct);
 
     /// <summary>
-    /// Locks both ids in ordinal order (advisory lock, then row lock, as every mutation does) and moves every row
+    /// Locks both ids in lock-key order (advisory lock, then row lock, in the global order of
+    /// <see cref="MutateCustomersOnceAsync"/>, so a rename and a shared transaction cannot deadlock) and moves every row
     /// by copy-and-delete rather than UPDATE of customer_id, which a distributed table cannot do when customer_id
     /// decides the shard. Ledger rows keep their seq.
     /// </summary>
     private async Task<RenameOutcome> RenameOnceAsync(TenantId t, string from, string to, CancellationToken ct)
     {
-        string[] ids = string.CompareOrdinal(from, to) <= 0 ? [from, to] : [to, from];
+        string[] ids = LockKeys.Customer(t, from) <= LockKeys.Customer(t, to) ? [from, to] : [to, from];
         if (from == to)
         {
             ids = [from];

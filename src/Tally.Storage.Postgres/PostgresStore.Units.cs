@@ -5,18 +5,51 @@ namespace Tally.Storage.Postgres;
 
 public sealed partial class PostgresStore
 {
-    private const int MaxUnitsPerTransaction = 64;
+    /// <summary>A customer's units per transaction: a hot customer's burst shares one lock, one load and one commit.</summary>
+    private const int MaxUnitsPerCustomer = 64;
+
+    /// <summary>
+    /// Customers per shared transaction. Spread load is one unit per customer, so this is what turns one commit
+    /// (one fsync) per track into one per batch; beyond a few dozen the first round trip's statements, not the
+    /// commit, dominate, and a refused transaction has more customers to retry one by one.
+    /// </summary>
+    private const int MaxCustomersPerTransaction = 32;
+
+    /// <summary>All units of one shared transaction: bounds its statements (≈ 5 per track) and its decode work.</summary>
+    private const int MaxUnitsPerTransaction = 256;
 
     /// <summary>A shared transaction was abandoned before anything was sent for commit.</summary>
     private sealed class NothingCommittedException(Exception inner) : Exception("A batched transaction was abandoned before its commit", inner);
 
+    /// <summary>Customers with queued units on this node; an entry lives only while it has units queued or in flight.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(TenantId, string), CustomerQueue> _queues = new();
 
-    private sealed class CustomerQueue
+    /// <summary>
+    /// One customer's units in arrival order. <see cref="Scheduled"/> while it waits in the ready queue or is in a
+    /// transaction (never both, and never in two transactions): that is what keeps its units deciding in order.
+    /// </summary>
+    private sealed class CustomerQueue(TenantId tenant, string customerId)
     {
+        public TenantId Tenant { get; } = tenant;
+
+        public string CustomerId { get; } = customerId;
+
+        public long LockKey { get; } = LockKeys.Customer(tenant, customerId);
+
         public List<Pending> Items { get; } = [];
 
-        public bool Running { get; set; }
+        public bool Scheduled { get; set; }
+
+        /// <summary>Dropped from <see cref="_queues"/>: a caller holding it must look the customer up again.</summary>
+        public bool Removed { get; set; }
+    }
+
+    /// <summary>The units of one customer taken into one transaction.</summary>
+    private sealed record Group(CustomerQueue Queue, IReadOnlyList<Pending> Units)
+    {
+        public TenantId Tenant => Queue.Tenant;
+
+        public string CustomerId => Queue.CustomerId;
     }
 
     /// <summary>One caller's unit of work, waiting for the transaction that carries it.</summary>

@@ -20,10 +20,11 @@ public sealed record PostgresStoreOptions
 
 /// <summary>
 /// The shared store: any number of server processes use one database. Nothing authoritative is cached in
-/// memory. A transaction locks one customer (or the tenant catalog) and the idempotency keys of its units, reads
-/// the current rows, runs the pure units of work (those of one customer queued on this node, in order) and commits
-/// their changes, ledger rows and idempotency records together before answering any of them. The only cache, the per-tenant catalog, is re-validated
-/// against a version number in the database on every use.
+/// memory. A transaction locks the customers (or the tenant catalog) and the idempotency keys of its units, reads
+/// the current rows, runs the pure units of work (those queued on this node for up to
+/// <see cref="MaxCustomersPerTransaction"/> customers, each customer's in order) and commits their changes, ledger
+/// rows and idempotency records together before answering any of them. The only cache, the per-tenant catalog, is
+/// re-validated against a version number in the database on every use.
 /// </summary>
 public sealed partial class PostgresStore : ITallyStore
 {
@@ -45,6 +46,7 @@ public sealed partial class PostgresStore : ITallyStore
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
         }
+        _maxWorkers = WorkersFor(builder.ConnectionStringBuilder);
         _dataSource = builder.Build();
     }
 

@@ -7,20 +7,42 @@ namespace Tally.Storage.Sqlite;
 public sealed partial class SqliteStore
 {
     private const string UpsertUsageSql = """
-        INSERT INTO usage_hourly (org_id, env, customer_id, feature_id, hour, entity_id, count, sum) VALUES ($0, $1, $2, $3, $4, $5, 1, $6)
-        ON CONFLICT (org_id, env, customer_id, feature_id, hour, entity_id) DO UPDATE SET count = count + 1, sum = sum + excluded.sum
+        INSERT INTO usage_hourly (org_id, env, customer_id, feature_id, hour, entity_id, count, sum) VALUES ($0, $1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (org_id, env, customer_id, feature_id, hour, entity_id) DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum
         """;
 
-    /// <summary>Adds each tracked ledger row to its hour of the usage rollup, in the same unit as the row itself.</summary>
+    /// <summary>
+    /// Adds the unit's tracked ledger rows to their hours of the usage rollup, in the same unit as the rows. Rows of
+    /// one (name, hour, entity) go in as one upsert carrying their count and exact decimal sum: a batch_track of
+    /// 1,000 events of one feature is one rollup write, not 1,000.
+    /// </summary>
     private static void WriteUsageRollup(ISqlSink w, string o, string env, string customerId, IReadOnlyList<LedgerEvent> events)
     {
+        if (events.Count == 1)
+        {
+            // A single track: nothing to fold.
+            var e = events[0];
+            if (UsageRollup.Counts(e))
+            {
+                w.Exec(UpsertUsageSql, o, env, customerId, e.EventName, UsageRollup.HourOf(RowCodec.Ms(e.Timestamp)),
+                    UsageRollup.EntityKey(e.EntityId), 1L, (double)e.Value);
+            }
+            return;
+        }
+        // Each group is its own row, so the order the upserts run in does not matter.
+        var groups = new Dictionary<(string Name, long Hour, string Entity), (long Count, decimal Sum)>();
         foreach (var e in events)
         {
             if (UsageRollup.Counts(e))
             {
-                w.Exec(UpsertUsageSql, o, env, customerId, e.EventName, UsageRollup.HourOf(RowCodec.Ms(e.Timestamp)),
-                    UsageRollup.EntityKey(e.EntityId), (double)e.Value);
+                var key = (e.EventName, UsageRollup.HourOf(RowCodec.Ms(e.Timestamp)), UsageRollup.EntityKey(e.EntityId));
+                var t = groups.GetValueOrDefault(key);
+                groups[key] = (t.Count + 1, t.Sum + e.Value);
             }
+        }
+        foreach (var ((name, hour, entity), (count, sum)) in groups)
+        {
+            w.Exec(UpsertUsageSql, o, env, customerId, name, hour, entity, count, (double)sum);
         }
     }
 

@@ -159,6 +159,10 @@ public sealed partial class SqliteStore
 
     private static void WriteEvents(ISqlSink w, string o, string env, string customerId, List<LedgerEvent> events)
     {
+        // A batch's events mostly repeat their neighbour's value and deltas (same feature, same source, same amount):
+        // their encoded text is reused instead of encoded again, only when it would come out byte for byte the same.
+        LedgerEvent? previous = null;
+        string? value = null, deltas = null;
         var next = 0;
         for (var k = 0; k < EventChunks.Length; k++)
         {
@@ -177,15 +181,46 @@ public sealed partial class SqliteStore
                     args[at + 1] = e.Kind.ToString();
                     args[at + 2] = e.EntityId;
                     args[at + 3] = e.EventName;
-                    args[at + 4] = RowCodec.Dec(e.Value);
+                    value = previous is not null && SameText(previous.Value, e.Value) ? value : RowCodec.Dec(e.Value);
+                    deltas = previous is not null && SameDeltas(previous.Deltas, e.Deltas) ? deltas : RowCodec.Write(e.Deltas);
+                    previous = e;
+                    args[at + 4] = value;
                     args[at + 5] = e.PropertiesJson;
                     args[at + 6] = RowCodec.Ms(e.Timestamp);
                     args[at + 7] = e.IdempotencyKey;
-                    args[at + 8] = RowCodec.Write(e.Deltas);
+                    args[at + 8] = deltas;
                 }
                 w.Exec(InsertEventsSql[k], args);
                 next += rows;
             }
         }
+    }
+
+    /// <summary>Whether two decimals print the same: equal and of the same scale (1.0 and 1 are equal but print differently).</summary>
+    internal static bool SameText(decimal a, decimal b) => a == b && a.Scale == b.Scale;
+
+    /// <summary>Whether two delta lists encode to the same row JSON (record equality alone would let 1.0 pass for 1).</summary>
+    internal static bool SameDeltas(IReadOnlyList<SourceDelta> a, IReadOnlyList<SourceDelta> b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+        for (var i = 0; i < a.Count; i++)
+        {
+            var (x, y) = (a[i], b[i]);
+            if (!string.Equals(x.SourceId, y.SourceId, StringComparison.Ordinal) || !string.Equals(x.FeatureId, y.FeatureId, StringComparison.Ordinal)
+                || !string.Equals(x.PlanId, y.PlanId, StringComparison.Ordinal) || !string.Equals(x.RolloverId, y.RolloverId, StringComparison.Ordinal)
+                || x.Interval != y.Interval || x.IntervalCount != y.IntervalCount || !SameText(x.Value, y.Value)
+                || x.ResetsAt != y.ResetsAt || x.ResetsAt?.Offset != y.ResetsAt?.Offset)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

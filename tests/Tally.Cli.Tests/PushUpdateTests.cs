@@ -121,6 +121,27 @@ public sealed class PushUpdateTests
     }
 
     [Fact]
+    public async Task Push_FreeTrialAndPriceTakenOutOfTheFile_AreRemoved_ThenUnchanged()
+    {
+        await using var server = new TallyServer();
+        using var cli = new CliRun(server);
+        var full = Catalog.Replace("    name: Pro\n",
+            "    name: Pro\n    price: { amount: 10, interval: month }\n    free_trial: { duration_length: 7, duration_type: day }\n");
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), full);
+        Assert.Equal(0, (await cli.RunAsync("push", "--yes")).Code);
+        await File.WriteAllTextAsync(cli.PathOf("tally.yaml"), Catalog);
+
+        var push = await cli.RunAsync("push", "--yes");
+
+        Assert.True(push.Code == 0, push.ToString());
+        Assert.DoesNotContain("not applied", push.ToString(), StringComparison.Ordinal);
+        var plan = await server.NewClient().Plans.GetAsync(new GetPlanParams { PlanId = "pro" });
+        Assert.Null(plan.FreeTrial);
+        Assert.Null(plan.Price);
+        Assert.Contains("No changes", (await cli.RunAsync("push", "--yes")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Push_PlanBillingControls_AreAppliedPulledBackAndRemovedPerKey()
     {
         await using var server = new TallyServer();

@@ -89,6 +89,40 @@ public sealed class BillingParityClientTests(TallyServer server) : IClassFixture
         Assert.Contains("customize.remove_items[0]", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Attach_CustomizePriceSetToNull_SendsAnExplicitNull_AndTheCustomerHasNoBasePrice()
+    {
+        var (_, _, pro, customer) = await SetupAsync();
+
+        await _client.Billing.AttachAsync(new AttachParams { CustomerId = customer, PlanId = pro, Customize = new PlanCustomize { Price = null } });
+
+        var sub = (await _client.Customers.GetAsync(new GetCustomerParams { CustomerId = customer })).Subscriptions.Single(s => s.PlanId == pro);
+        Assert.NotNull(sub.Plan);
+        Assert.Null(sub.Plan!.Price);
+        Assert.NotNull((await _client.Plans.GetAsync(new GetPlanParams { PlanId = pro })).Price);
+    }
+
+    [Fact]
+    public async Task PlansUpdate_FreeTrialAndPriceSetToNull_RemoveThem_AndUntouchedFieldsStay()
+    {
+        var plan = Id("trial");
+        await _client.Plans.CreateAsync(new CreatePlanParams
+        {
+            PlanId = plan,
+            Name = "Trial",
+            Price = new PlanPrice { Amount = 9, Interval = "month" },
+            FreeTrial = new FreeTrial { DurationLength = 7, DurationType = "day" },
+        });
+
+        var onlyTrial = await _client.Plans.UpdateAsync(new UpdatePlanParams { PlanId = plan, FreeTrial = null });
+        var both = await _client.Plans.UpdateAsync(new UpdatePlanParams { PlanId = plan, Price = null });
+
+        Assert.Null(onlyTrial.FreeTrial);
+        Assert.Equal(9m, onlyTrial.Price!.Amount);
+        Assert.Null(both.Price);
+        Assert.Equal("Trial", both.Name);
+    }
+
     private static PlanItem Item(string feature, decimal included) =>
         new() { FeatureId = feature, Included = included, Reset = new PlanItemReset { Interval = "month" } };
 

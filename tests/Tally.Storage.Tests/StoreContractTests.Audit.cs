@@ -102,4 +102,48 @@ public abstract partial class StoreContractTests
                 new RollupDifference("c1", new RollupKey("messages", hour, "e1"), default, new RollupTotals(1, 4m)),
             ], diffs);
     }
+
+    [StoreFact]
+    public async Task Rollup_of_units_with_many_events_in_few_hours_adds_up_to_the_ledger()
+    {
+        // A batch_track-sized unit: many rows share each (name, hour, entity), with values of mixed scale and sign.
+        var random = new Random(17);
+        string[] names = ["messages", "tokens"];
+        string?[] entities = [null, "e1"];
+        var made = new List<LedgerEvent>();
+        LedgerEvent Next()
+        {
+            made.Add(Event($"ev{made.Count}", "c1", names[random.Next(2)], random.Next(-5, 50) / (decimal)Math.Pow(10, random.Next(4)),
+                T0.AddMinutes(random.Next(0, 180)), entityId: entities[random.Next(2)], kind: random.Next(10) == 0 ? LedgerKind.Grant : LedgerKind.Track));
+            return made[^1];
+        }
+        await CreateCustomerAsync(Store, "c1", with: w =>
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                w.Append(Next());
+            }
+        });
+        await MutateAsync(Store, "c1", w =>
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                w.Append(Next());
+            }
+            return true;
+        });
+        var expected = new Dictionary<RollupKey, RollupTotals>();
+        foreach (var e in made)
+        {
+            RollupAudit.Fold(expected, e.Kind.ToString(), e.EventName, e.Timestamp.ToUnixTimeMilliseconds(), e.EntityId, e.Value);
+        }
+        var audit = (IAuditStore)Store;
+
+        var read = Assert.Single(await audit.ReadAuditBatchAsync(Tenant, 0, 500, "c1", default));
+
+        Assert.True(expected.Count >= 10);
+        Assert.Equal(expected.OrderBy(kv => kv.Key.ToString()), read.LedgerRollup.OrderBy(kv => kv.Key.ToString()));
+        Assert.Equal(expected.Keys.OrderBy(k => k.ToString()).Select(k => (k, expected[k].Count)), read.Rollup.Keys.OrderBy(k => k.ToString()).Select(k => (k, read.Rollup[k].Count)));
+        Assert.Empty(RollupAudit.Compare("c1", read.Rollup, expected, audit.RollupSumTolerance));
+    }
 }

@@ -165,15 +165,9 @@ internal static class CatalogPlanner
         var billing = false;
         if (Differs("price"))
         {
-            if (file.Price is null)
-            {
-                warnings.Add($"plan {file.PlanId}: removing the base price needs plans.update with \"price\": null, which Tally.Client cannot send yet; not applied");
-            }
-            else
-            {
-                update.Price = file.Price;
-                billing = true;
-            }
+            // Null removes the base price (the client sends it as an explicit null).
+            update.Price = file.Price;
+            billing = true;
         }
         if (Differs("items"))
         {
@@ -183,15 +177,9 @@ internal static class CatalogPlanner
         if (Differs("free_trial"))
         {
             // A trial is not billing: the server changes it in place, whoever is on the version.
-            if (file.FreeTrial is null)
-            {
-                warnings.Add($"plan {file.PlanId}: removing the free trial needs plans.update with \"free_trial\": null, which Tally.Client cannot send yet; not applied");
-            }
-            else
-            {
-                update.FreeTrial = file.FreeTrial;
-                pending = true;
-            }
+            // Null removes the trial (the client sends it as an explicit null).
+            update.FreeTrial = file.FreeTrial;
+            pending = true;
         }
         if (!pending && !billing)
         {

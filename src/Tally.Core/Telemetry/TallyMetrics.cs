@@ -20,14 +20,21 @@ public static class TallyMetrics
         HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     };
 
-    private static readonly Counter<long> Tracks = Meter.CreateCounter<long>("tally.tracks", "{request}",
-        "balances.track requests by outcome (allowed, denied, replayed, refused)");
+    // The per-request counts are plain Interlocked adds that observable instruments read when metrics are collected:
+    // a synchronous Counter.Add costs a tag-set lookup in the SDK on every call, and these sit on the hottest routes.
+    private static readonly string[] OutcomeNames = ["allowed", "denied", "replayed", "refused"];
+    private static readonly long[] TrackCounts = new long[OutcomeNames.Length];
+    private static readonly long[] CheckCounts = new long[OutcomeNames.Length];
+    private static long _eventsIngested;
 
-    private static readonly Counter<long> Checks = Meter.CreateCounter<long>("tally.checks", "{request}",
-        "balances.check requests by outcome (allowed, denied, replayed, refused)");
+    private static readonly ObservableCounter<long> Tracks = Meter.CreateObservableCounter("tally.tracks",
+        () => ByOutcome(TrackCounts), "{request}", "balances.track requests by outcome (allowed, denied, replayed, refused)");
 
-    private static readonly Counter<long> Events = Meter.CreateCounter<long>("tally.events.ingested", "{event}",
-        "Usage events written to the ledger");
+    private static readonly ObservableCounter<long> Checks = Meter.CreateObservableCounter("tally.checks",
+        () => ByOutcome(CheckCounts), "{request}", "balances.check requests by outcome (allowed, denied, replayed, refused)");
+
+    private static readonly ObservableCounter<long> Events = Meter.CreateObservableCounter("tally.events.ingested",
+        () => Volatile.Read(ref _eventsIngested), "{event}", "Usage events written to the ledger");
 
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("tally.commit.batch_size", "{unit}",
         "Units of work committed together in one transaction (group commit)",
@@ -39,13 +46,16 @@ public static class TallyMetrics
     private static readonly Histogram<double> FsyncLatency = Meter.CreateHistogram<double>("tally.fsync.duration", "s",
         "Time spent making one batch durable (the transaction commit, i.e. the fsync)", advice: Seconds);
 
-    private static readonly UpDownCounter<long> Queue = Meter.CreateUpDownCounter<long>("tally.commit.queue_depth", "{unit}",
-        "Units waiting in the commit pipeline");
+    // Read from the pipelines' own queues when collected, so enqueueing a unit records nothing.
+    private static readonly List<(WeakReference<object> Owner, Func<object, long> Count)> QueueSources = [];
+
+    private static readonly ObservableUpDownCounter<long> Queue = Meter.CreateObservableUpDownCounter("tally.commit.queue_depth",
+        () => Sum(QueueSources), "{unit}", "Units waiting in the commit pipeline");
 
     // Stores register themselves; held weakly so a disposed store (tests make many) is not kept alive by its meter.
     private static readonly List<(WeakReference<object> Owner, Func<object, long> Count)> ResidentSources = [];
 
-    private static readonly ObservableGauge<long> Resident = Meter.CreateObservableGauge("tally.customers.resident", ObserveResidentCount,
+    private static readonly ObservableGauge<long> Resident = Meter.CreateObservableGauge("tally.customers.resident", () => Sum(ResidentSources),
         "{customer}", "Customers whose state is held in memory by this process");
 
     private static readonly Counter<long> SweeperRuns = Meter.CreateCounter<long>("tally.sweeper.runs", "{run}",
@@ -60,15 +70,23 @@ public static class TallyMetrics
     private static readonly Counter<long> Webhooks = Meter.CreateCounter<long>("tally.webhook.deliveries", "{delivery}",
         "Webhook deliveries by outcome");
 
-    public static void Track(string outcome) => Tracks.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public static void Track(Outcome outcome) => Interlocked.Increment(ref TrackCounts[(int)outcome]);
 
-    public static void Check(string outcome) => Checks.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public static void Check(Outcome outcome) => Interlocked.Increment(ref CheckCounts[(int)outcome]);
 
     public static void EventsIngested(int count)
     {
         if (count > 0)
         {
-            Events.Add(count);
+            Interlocked.Add(ref _eventsIngested, count);
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ByOutcome(long[] counts)
+    {
+        for (var i = 0; i < counts.Length; i++)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref counts[i]), new KeyValuePair<string, object?>("outcome", OutcomeNames[i]));
         }
     }
 
@@ -85,24 +103,27 @@ public static class TallyMetrics
         CommitLatency.Record(Stopwatch.GetElapsedTime(oldestEnqueuedTimestamp, now).TotalSeconds);
     }
 
-    public static void QueueChanged(long delta) => Queue.Add(delta);
+    /// <summary>Reports <paramref name="count"/> of <paramref name="owner"/> as units waiting to commit while the owner lives.</summary>
+    public static void ObserveQueue(object owner, Func<object, long> count) => Register(QueueSources, owner, count);
 
     /// <summary>Reports <paramref name="count"/> of <paramref name="owner"/> as resident customers while the owner lives.</summary>
-    public static void ObserveResident(object owner, Func<object, long> count)
+    public static void ObserveResident(object owner, Func<object, long> count) => Register(ResidentSources, owner, count);
+
+    private static void Register(List<(WeakReference<object> Owner, Func<object, long> Count)> sources, object owner, Func<object, long> count)
     {
-        lock (ResidentSources)
+        lock (sources)
         {
-            ResidentSources.RemoveAll(s => !s.Owner.TryGetTarget(out _));
-            ResidentSources.Add((new WeakReference<object>(owner), count));
+            sources.RemoveAll(s => !s.Owner.TryGetTarget(out _));
+            sources.Add((new WeakReference<object>(owner), count));
         }
     }
 
-    private static long ObserveResidentCount()
+    private static long Sum(List<(WeakReference<object> Owner, Func<object, long> Count)> sources)
     {
         long total = 0;
-        lock (ResidentSources)
+        lock (sources)
         {
-            foreach (var (owner, count) in ResidentSources)
+            foreach (var (owner, count) in sources)
             {
                 if (owner.TryGetTarget(out var o))
                 {
@@ -121,4 +142,13 @@ public static class TallyMetrics
     }
 
     public static void WebhookDelivered(string outcome) => Webhooks.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+}
+
+/// <summary>How a track or check request ended, as counted by <c>tally.tracks</c> / <c>tally.checks</c>.</summary>
+public enum Outcome
+{
+    Allowed,
+    Denied,
+    Replayed,
+    Refused,
 }

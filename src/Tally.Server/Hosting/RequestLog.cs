@@ -78,10 +78,10 @@ public static partial class RequestLog
         switch (route)
         {
             case "balances.track" or "track":
-                TallyMetrics.Track(Outcome(reply, isCheck: false));
+                TallyMetrics.Track(OutcomeOf(reply, isCheck: false));
                 break;
             case "balances.check" or "check":
-                TallyMetrics.Check(Outcome(reply, isCheck: true));
+                TallyMetrics.Check(OutcomeOf(reply, isCheck: true));
                 break;
         }
         if (http.Features.Get<RequestLogEntry>() is { } entry)
@@ -90,11 +90,11 @@ public static partial class RequestLog
         }
     }
 
-    private static string Outcome(Reply reply, bool isCheck) =>
-        reply.Replayed ? "replayed"
-        : reply.Status >= 400 ? (reply.Status == 400 && Contains(reply.Body, "\"insufficient_balance\""u8) ? "denied" : "refused")
-        : isCheck && Contains(reply.Body, "\"allowed\":false"u8) ? "denied"
-        : "allowed";
+    private static Outcome OutcomeOf(Reply reply, bool isCheck) =>
+        reply.Replayed ? Outcome.Replayed
+        : reply.Status >= 400 ? (reply.Status == 400 && Contains(reply.Body, "\"insufficient_balance\""u8) ? Outcome.Denied : Outcome.Refused)
+        : isCheck && Contains(reply.Body, "\"allowed\":false"u8) ? Outcome.Denied
+        : Outcome.Allowed;
 
     private static bool Contains(byte[] body, ReadOnlySpan<byte> needle) => body.AsSpan().IndexOf(needle) >= 0;
 

@@ -38,17 +38,27 @@ internal static class BatchTrack
         // Every item is resolved against the catalog before any is applied, so one read serves the whole batch.
         var catalog = await call.Store.GetCatalogAsync(t, call.Ct).ConfigureAwait(false);
         var features = new IReadOnlyList<Feature>[items.Count];
+        // Items naming the same feature (or event name) share one resolved list, so the unit re-reads each list from
+        // its own catalog once rather than once per item.
+        var resolved = new Dictionary<(bool ByEvent, string Name), IReadOnlyList<Feature>>();
         for (var i = 0; i < items.Count; i++)
         {
             if (items[i] is null)
             {
                 return Errors.Invalid(t, $"[{i}]: must be an object");
             }
-            var (f, error) = Track.CheckShape(t, items[i], $"[{i}].") is { } shapeError ? (null, shapeError) : Track.Resolve(t, items[i], catalog);
+            // The indexed field prefix is built only for the item that fails.
+            if (Track.CheckShape(t, items[i]) is not null)
+            {
+                return Track.CheckShape(t, items[i], $"[{i}].")!;
+            }
+            var name = (items[i].EventName is not null, items[i].FeatureId ?? items[i].EventName!);
+            var (f, error) = resolved.TryGetValue(name, out var known) ? (known, null) : Track.Resolve(t, items[i], catalog);
             if (error is not null)
             {
                 return error;
             }
+            resolved[name] = f!;
             if (items[i].Lock is { Enabled: true })
             {
                 return Errors.Invalid(t, $"[{i}].lock: locks are not accepted in batch_track; use balances.track");
@@ -73,7 +83,7 @@ internal static class BatchTrack
         }
         foreach (var g in groups)
         {
-            var units = Split(g.Select(i => items[i]).ToList(), g.Select(i => features[i]).ToList(), g.Select(_ => call.Ids.NewId("evt_")).ToList());
+            var units = Split([.. g.Select(i => items[i])], [.. g.Select(i => features[i])], [.. g.Select(_ => call.Ids.NewId("evt_"))]);
             for (var u = 0; u < units.Count; u++)
             {
                 var result = await CustomerUnit.MutateAsync(call, g.Key, units[u], Decide, Idempotency(call, header, g.Key, u, units[u])).ConfigureAwait(false);
@@ -100,7 +110,7 @@ internal static class BatchTrack
         {
             if (end > start)
             {
-                units.Add(new Group(items.Take(end).Skip(start).ToList(), features.Take(end).Skip(start).ToList(), eventIds.Take(end).Skip(start).ToList()));
+                units.Add(new Group(Slice(items, start, end), Slice(features, start, end), Slice(eventIds, start, end)));
             }
         }
         for (var i = 0; i < items.Count; i++)
@@ -114,6 +124,20 @@ internal static class BatchTrack
         }
         Flush(items.Count);
         return units;
+    }
+
+    private static IReadOnlyList<T> Slice<T>(IReadOnlyList<T> list, int start, int end)
+    {
+        if (start == 0 && end == list.Count)
+        {
+            return list;
+        }
+        var slice = new T[end - start];
+        for (var i = start; i < end; i++)
+        {
+            slice[i - start] = list[i];
+        }
+        return slice;
     }
 
     /// <summary>
@@ -158,16 +182,23 @@ internal static class BatchTrack
         }
         var w = u.Open(state, cat);
         var applied = 0;
+        var nowMs = u.Now.ToUnixTimeMilliseconds();
+        IReadOnlyList<Feature>? resolved = null, current = null;
         for (var k = 0; k < g.Items.Count; k++)
         {
             var item = g.Items[k];
-            if ((item.Timestamp is { } ts && ts > u.Now.ToUnixTimeMilliseconds()) || (item.EntityId is { } eid && w.Entity(eid) is null))
+            if ((item.Timestamp is { } ts && ts > nowMs) || (item.EntityId is { } eid && w.Entity(eid) is null))
             {
                 continue;
             }
-            // The features were resolved before the unit: charge them as this unit's catalog has them.
-            var features = g.Features[k].Select(f => cat.Feature(f.Id) ?? f).ToList();
-            var (_, outcome) = Track.Deduct(item, features, w, cat, u.Now, g.EventIds[k]);
+            // The features were resolved before the unit: charge them as this unit's catalog has them. Items of one
+            // feature share their resolved list, so consecutive ones re-read it only once.
+            if (!ReferenceEquals(g.Features[k], resolved))
+            {
+                resolved = g.Features[k];
+                current = [.. resolved.Select(f => cat.Feature(f.Id) ?? f)];
+            }
+            var (_, outcome) = Track.Deduct(item, current!, w, cat, u.Now, g.EventIds[k]);
             applied += outcome.Status == TrackStatus.InsufficientBalance ? 0 : 1;
         }
         return g.Keyed && applied == 0 ? UnitContext.Answer(w, Accepted) : UnitContext.Commit(w, Accepted);

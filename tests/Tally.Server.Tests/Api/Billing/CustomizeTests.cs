@@ -52,6 +52,24 @@ public sealed class CustomizeTests(TallyApp app) : IClassFixture<TallyApp>
     }
 
     [Fact]
+    public async Task DeleteFeature_UsedOnlyByACustomersCustomizedItems_IsRefused_AndTheCustomerStillServes()
+    {
+        var (msg, flag) = (await Api.MeteredFeatureAsync(), await Api.BooleanFeatureAsync());
+        var plan = await Api.PlanAsync(Setup.Item(msg, 100));
+        var customer = await Api.CustomerAsync();
+        (await Api.PostAsync("billing.attach", $$$"""
+            {"customer_id":"{{{customer}}}","plan_id":"{{{plan}}}","customize":{"add_items":[{"feature_id":"{{{flag}}}"}]}}
+            """)).ShouldBe(200);
+
+        var refused = await Api.PostAsync("features.delete", $$"""{"feature_id":"{{flag}}"}""");
+
+        refused.ShouldBe(400);
+        Assert.Contains(flag, refused.Text, StringComparison.Ordinal);
+        var sub = Assert.Single((await Api.GetCustomerAsync(customer)).Subscriptions);
+        Assert.Contains(sub.Plan!.Items, i => i.FeatureId == flag);
+    }
+
+    [Fact]
     public async Task Attach_CustomizePrice_IsThisCustomersPrice_AndNullRemovesIt()
     {
         var msg = await Api.MeteredFeatureAsync();
