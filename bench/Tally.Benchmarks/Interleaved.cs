@@ -47,7 +47,7 @@ internal static class Interleaved
         Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
-    private static void Pair(string name, int rounds, int batch, Func<object> a, Func<object> b)
+    internal static void Pair(string name, int rounds, int batch, Func<object> a, Func<object> b)
     {
         for (var i = 0; i < batch; i++)
         {
