@@ -34,31 +34,33 @@ internal static class MetricsOverhead
         Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
-    private sealed class Instruments(string hostingMeter, string tallyMeter)
+    private sealed class Instruments
     {
         private static readonly object Status200 = 200;
-        private readonly Meter _hosting = new(hostingMeter);
-        private readonly Meter _tally = new(tallyMeter);
-        private UpDownCounter<long>? _active;
-        private Histogram<double>? _duration;
-        private Histogram<int>? _batch;
-        private Histogram<double>? _fsync;
-        private Histogram<double>? _commit;
+        private readonly UpDownCounter<long> _active;
+        private readonly Histogram<double> _duration;
+        private readonly Histogram<int> _batch;
+        private readonly Histogram<double> _fsync;
+        private readonly Histogram<double> _commit;
 
-        private UpDownCounter<long> Active => _active ??= _hosting.CreateUpDownCounter<long>("http.server.active_requests", "{request}");
-
-        private Histogram<double> Duration => _duration ??= _hosting.CreateHistogram<double>("http.server.request.duration", "s",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] });
+        public Instruments(string hostingMeter, string tallyMeter)
+        {
+            var hosting = new Meter(hostingMeter);
+            var tally = new Meter(tallyMeter);
+            _active = hosting.CreateUpDownCounter<long>("http.server.active_requests", "{request}");
+            _duration = hosting.CreateHistogram<double>("http.server.request.duration", "s",
+                advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] });
+            _batch = tally.CreateHistogram<int>("tally.commit.batch_size");
+            _fsync = tally.CreateHistogram<double>("tally.fsync.duration", "s");
+            _commit = tally.CreateHistogram<double>("tally.commit.duration", "s");
+        }
 
         public object Request(int i)
         {
-            _batch ??= _tally.CreateHistogram<int>("tally.commit.batch_size");
-            _fsync ??= _tally.CreateHistogram<double>("tally.fsync.duration", "s");
-            _commit ??= _tally.CreateHistogram<double>("tally.commit.duration", "s");
-            var start = Active.Enabled || Duration.Enabled ? Stopwatch.GetTimestamp() : 0;
-            Active.Add(1, new KeyValuePair<string, object?>("http.request.method", "POST"), new KeyValuePair<string, object?>("url.scheme", "http"));
-            Active.Add(-1, new KeyValuePair<string, object?>("http.request.method", "POST"), new KeyValuePair<string, object?>("url.scheme", "http"));
-            if (Duration.Enabled)
+            var start = _active.Enabled || _duration.Enabled ? Stopwatch.GetTimestamp() : 0;
+            _active.Add(1, new KeyValuePair<string, object?>("http.request.method", "POST"), new KeyValuePair<string, object?>("url.scheme", "http"));
+            _active.Add(-1, new KeyValuePair<string, object?>("http.request.method", "POST"), new KeyValuePair<string, object?>("url.scheme", "http"));
+            if (_duration.Enabled)
             {
                 var tags = new TagList
                 {
@@ -68,7 +70,7 @@ internal static class MetricsOverhead
                     { "http.route", "/v1/balances.track" },
                     { "http.response.status_code", Status200 },
                 };
-                Duration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds, tags);
+                _duration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds, tags);
             }
             if (i % TracksPerCommit == 0 && (_batch.Enabled || _fsync.Enabled || _commit.Enabled))
             {

@@ -1,4 +1,6 @@
 #!/bin/bash
+# Ran against a throwaway build of main at 9425081 with meter-selection.patch applied (XMETERS picks the meters,
+# "runtime" the runtime instrumentation; not part of Tally), built to /work/wt/mexp.
 cd /work/main
 B="dotnet bench/Tally.Bench/bin/Release/net10.0/Tally.Bench.dll --server /work/wt/mexp/src/Tally.Server/bin/Release/net10.0/Tally.Server.dll"
 declare -A ENV=( [off]="TALLY_METRICS=off" [all]="TALLY_METRICS=on" [none]="XMETERS=," [hosting]="XMETERS=Microsoft.AspNetCore.Hosting" [kestrel]="XMETERS=Microsoft.AspNetCore.Server.Kestrel" [runtime]="XMETERS=runtime" )

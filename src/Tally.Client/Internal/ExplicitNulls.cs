@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using Tally.Contracts;
 
 namespace Tally.Client.Internal;
@@ -7,7 +5,7 @@ namespace Tally.Client.Internal;
 /// <summary>
 /// The contracts leave null properties out when writing, which is right for "not given"; but a few fields mean
 /// "remove it" when sent as an explicit null (a plan's or a customization's <c>price</c> and <c>free_trial</c>).
-/// Their setters record that the caller set them, and this puts the null back into the body for those.
+/// Their setters record that the caller set them; this names those, and <see cref="JsonBody.WithNulls"/> writes them.
 /// </summary>
 internal static class ExplicitNulls
 {
@@ -37,21 +35,5 @@ internal static class ExplicitNulls
             nulls.Add(("customize", "free_trial"));
         }
         return nulls;
-    }
-
-    /// <summary>Returns <paramref name="json"/> (a JSON object) with each named property set to null.</summary>
-    public static byte[] Apply(byte[] json, IReadOnlyList<(string? Parent, string Name)> nulls)
-    {
-        if (nulls.Count == 0)
-        {
-            return json;
-        }
-        var root = JsonNode.Parse(json)!.AsObject();
-        foreach (var (parent, name) in nulls)
-        {
-            var target = parent is null ? root : root[parent]!.AsObject();
-            target[name] = null;
-        }
-        return Encoding.UTF8.GetBytes(root.ToJsonString());
     }
 }

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Tally.Client.Internal;
 
@@ -25,5 +27,22 @@ internal static class JsonBody
             writer.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Returns <paramref name="json"/> (a JSON object) with each named property (of the root, or of its object
+    /// <c>Parent</c>) set to null.</summary>
+    public static byte[] WithNulls(byte[] json, IReadOnlyList<(string? Parent, string Name)> nulls)
+    {
+        if (nulls.Count == 0)
+        {
+            return json;
+        }
+        var root = JsonNode.Parse(json)!.AsObject();
+        foreach (var (parent, name) in nulls)
+        {
+            var target = parent is null ? root : root[parent]!.AsObject();
+            target[name] = null;
+        }
+        return Encoding.UTF8.GetBytes(root.ToJsonString());
     }
 }

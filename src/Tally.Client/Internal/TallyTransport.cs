@@ -67,7 +67,7 @@ internal sealed partial class TallyTransport
     /// <summary>As the other <c>PostAsync</c>, with the properties the caller set to null on purpose sent as nulls.</summary>
     public Task<TResponse> PostAsync<TRequest, TResponse>(string route, TRequest request, JsonTypeInfo<TRequest> requestInfo,
         IReadOnlyList<(string? Parent, string Name)> nulls, JsonTypeInfo<TResponse> responseInfo, bool mutating, CancellationToken ct) =>
-        SendAsync(route, ExplicitNulls.Apply(JsonSerializer.SerializeToUtf8Bytes(request, requestInfo), nulls), responseInfo,
+        SendAsync(route, JsonBody.WithNulls(JsonSerializer.SerializeToUtf8Bytes(request, requestInfo), nulls), responseInfo,
             mutating ? NewIdempotencyKey() : null, ct);
 
     public async Task<TResponse> SendAsync<TResponse>(string route, byte[] body, JsonTypeInfo<TResponse> responseInfo,
